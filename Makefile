@@ -1,0 +1,38 @@
+# Live Gallery — the two commands of the README, and a few for maintainers.
+# PYTHON picks the interpreter that creates .venv (Django 6 needs 3.12+).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+
+.PHONY: run test check lint bench screenshots clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || \
+	  { echo "error: Live Gallery needs Python 3.12 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing). Try: make $(MAKECMDGOALS) PYTHON=/path/to/python3.13" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/pip install --quiet --group test
+	@touch $@
+
+run: $(VENV)/.installed-run
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/daphne --bind $(HOST) --port $(PORT) core.asgi:application
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest --cov --cov-report=term --cov-report=html --cov-report=xml $(PYTEST_ARGS)
+
+check: $(VENV)/.installed-test
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+clean:
+	rm -rf $(VENV) htmlcov coverage.xml .coverage *.egg-info

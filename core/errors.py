@@ -1,0 +1,84 @@
+"""Error responses in one place: JSON for the API, pages for people."""
+
+import logging
+
+from django.db import DatabaseError
+from django.http import JsonResponse
+from django.shortcuts import render
+
+logger = logging.getLogger("live_gallery.errors")
+
+
+def json_error(code: str, message: str, status: int, **headers) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": code, "message": message}}, status=status, headers=headers
+    )
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_page(request, status: int, title: str, message: str):
+    return render(
+        request, "errors/error.html", {"title": title, "message": message}, status=status
+    )
+
+
+def _error(request, status, code, title, message):
+    if is_api(request):
+        return json_error(code, message, status)
+    return error_page(request, status, title, message)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "bad_request", "Bad request", "The request was malformed.")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "forbidden", "Forbidden", "You may not do that.")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "not_found", "Not found", "There is nothing at this address.")
+
+
+def server_error(request):
+    return _error(
+        request, 500, "server_error", "Server error", "Something went wrong on our side."
+    )
+
+
+def csrf_failure(request, reason=""):
+    return _error(
+        request,
+        403,
+        "csrf_failed",
+        "Form expired",
+        "The form could not be verified (CSRF). Reload the page and try again.",
+    )
+
+
+class ServiceUnavailableMiddleware:
+    """Answers 503 when the database cannot be reached, instead of a 500.
+
+    A failing database is an outage of a dependency, not a bug: clients may
+    retry, and the message says so.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DatabaseError):
+            return None
+        logger.error("database unavailable: %s", exception)
+        message = "The database is unavailable; try again shortly."
+        if is_api(request):
+            return json_error("service_unavailable", message, 503, **{"Retry-After": "5"})
+        response = error_page(request, 503, "Service unavailable", message)
+        response["Retry-After"] = "5"
+        return response

@@ -1,0 +1,51 @@
+"""Who may delete an image (the contract's "Access").
+
+- the API: whoever holds the upload's delete token (`Authorization: Bearer`),
+- the Delete page: the browser session that uploaded it,
+- both: a signed-in staff user.
+Reading is public, so nothing here guards reads.
+"""
+
+import secrets
+
+from images.models import Image
+
+UPLOADER_SESSION_KEY = "live_gallery.uploader"
+
+
+def uploader_key(request, *, create: bool = False) -> str | None:
+    """This browser session's secret uploader key (made on its first upload).
+
+    A key of its own rather than the session id: session ids rotate at login,
+    and the key must keep naming the same uploader.
+    """
+    key = request.session.get(UPLOADER_SESSION_KEY)
+    if key is None and create:
+        key = request.session[UPLOADER_SESSION_KEY] = secrets.token_urlsafe(32)
+    return key
+
+
+def bearer_token(request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def is_staff(request) -> bool:
+    return request.user.is_authenticated and request.user.is_staff
+
+
+def api_may_delete(request, image: Image) -> bool:
+    token = bearer_token(request)
+    return is_staff(request) or (token is not None and image.has_delete_token(token))
+
+
+def page_may_delete(request, image: Image) -> bool:
+    return is_staff(request) or image.was_uploaded_by(uploader_key(request))
+
+
+def deletable_on_page(request):
+    if is_staff(request):
+        return Image.objects.all()
+    return Image.objects.uploaded_by(uploader_key(request))

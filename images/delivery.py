@@ -1,0 +1,61 @@
+"""`GET /image/<id>`: the stored bytes, streamed, cached for good.
+
+An async view, so the bytes stream from storage in large chunks without a
+thread per request holding the file; (Django's FileResponse would be read
+into memory whole under ASGI). A conditional request is answered from the row
+alone, without touching the file. In the compose stack nginx answers this URL
+from disk itself and only falls back here (docs/deployment.md).
+"""
+
+from asgiref.sync import sync_to_async
+from django.core.files.storage import default_storage
+from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.utils.cache import get_conditional_response
+
+from core.errors import page_not_found
+from images.models import Image
+
+CHUNK_SIZE = 256 * 1024
+# What the bytes behind /image/<id> are never changes (ids are never reused),
+# and they must never be run as a page: no scripts, no plugins, no framing.
+HEADERS = {
+    "Cache-Control": "public, max-age=31536000, immutable",
+    "Content-Disposition": "inline",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+async def image_bytes(request, pk: int):
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    try:
+        image = await Image.objects.only("path", "size", "content_type", "sha256").aget(pk=pk)
+    except Image.DoesNotExist:
+        return await sync_to_async(page_not_found)(request)
+
+    headers = {**HEADERS, "ETag": image.etag}
+    if (not_modified := get_conditional_response(request, etag=image.etag)) is not None:
+        for name, value in headers.items():
+            not_modified.headers.setdefault(name, value)
+        return not_modified
+    headers["Content-Type"] = image.content_type
+    headers["Content-Length"] = str(image.size)
+    if request.method == "HEAD":
+        return HttpResponse(headers=headers)
+
+    try:
+        file = await sync_to_async(default_storage.open, thread_sensitive=False)(image.path, "rb")
+    except FileNotFoundError:
+        # The row outlived its file (see `manage.py reconcile_media`).
+        return await sync_to_async(page_not_found)(request)
+    return StreamingHttpResponse(_chunks(file), headers=headers)
+
+
+async def _chunks(file):
+    read = sync_to_async(file.read, thread_sensitive=False)
+    try:
+        while chunk := await read(CHUNK_SIZE):
+            yield chunk
+    finally:
+        await sync_to_async(file.close, thread_sensitive=False)()

@@ -1,0 +1,44 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes one or many files (validated one by one later)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        files = [file for file in files if file]
+        if not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
+class UploadForm(forms.Form):
+    file = MultipleFileField(
+        label=_("Images"),
+        error_messages={"required": _("Choose at least one image to upload.")},
+        widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
+    name = forms.CharField(
+        label=_("Display name (optional, for a single image)"),
+        required=False,
+        max_length=1000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "PNG, JPEG, GIF or WebP, up to %(size)s each."
+        ) % {"size": filesizeformat(settings.MAX_UPLOAD_SIZE)}
+
+
+class ImageIdForm(forms.Form):
+    id = forms.IntegerField(label=_("Image id"), min_value=1)

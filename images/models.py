@@ -1,0 +1,101 @@
+import hashlib
+import hmac
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class ContentType(models.TextChoices):
+    """Formats the gallery accepts, by the MIME type the server detected."""
+
+    PNG = "image/png", "PNG"
+    JPEG = "image/jpeg", "JPEG"
+    GIF = "image/gif", "GIF"
+    WEBP = "image/webp", "WebP"
+
+
+EXTENSIONS = {
+    ContentType.PNG: "png",
+    ContentType.JPEG: "jpg",
+    ContentType.GIF: "gif",
+    ContentType.WEBP: "webp",
+}
+
+
+def secret_digest(secret: str) -> str:
+    """SHA-256 of a high-entropy secret: what the database keeps instead of it.
+
+    Delete tokens and uploader keys are 256-bit random values, so a fast hash
+    is enough (nothing to brute-force); a leaked table reveals no usable secret.
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ImageQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by("-date", "-id")
+
+    def uploaded_by(self, uploader_key: str | None):
+        if not uploader_key:
+            return self.none()
+        return self.filter(uploader_digest=secret_digest(uploader_key))
+
+
+class Image(models.Model):
+    """One stored image: its display name, where its bytes are, what they are."""
+
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255, editable=False)
+    size = models.PositiveBigIntegerField()
+    date = models.DateTimeField(default=timezone.now)
+    content_type = models.CharField(max_length=32, choices=ContentType.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    delete_token_digest = models.CharField(max_length=64, editable=False)
+    uploader_digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="image_unique_name"),
+            models.CheckConstraint(condition=Q(width__gt=0, height__gt=0), name="image_has_pixels"),
+        ]
+        indexes = [
+            models.Index(fields=["-date", "-id"], name="image_newest_first"),
+            models.Index(
+                fields=["uploader_digest"],
+                name="image_uploader",
+                condition=~Q(uploader_digest=""),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("images:detail", args=[self.pk])
+
+    @property
+    def url(self):
+        return reverse("images:bytes", args=[self.pk])
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.sha256}"'
+
+    def has_delete_token(self, token: str) -> bool:
+        return hmac.compare_digest(self.delete_token_digest, secret_digest(token))
+
+    def was_uploaded_by(self, uploader_key: str | None) -> bool:
+        return bool(uploader_key and self.uploader_digest) and hmac.compare_digest(
+            self.uploader_digest, secret_digest(uploader_key)
+        )
+
+    @staticmethod
+    def storage_name(pk: int, content_type: str) -> str:
+        """Where an image's bytes live: named by id, so nginx can find them by URL."""
+        return f"images/{pk}.{EXTENSIONS[content_type]}"

@@ -1,0 +1,32 @@
+"""The file follows its row: once a delete commits, the bytes go too.
+
+A receiver rather than code in a service, because rows are deleted from more
+places than the service (the admin, bulk queryset deletes, the shell), and
+every one of them must take the file along.
+"""
+
+import logging
+from functools import partial
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from images.models import Image
+
+logger = logging.getLogger("live_gallery.images")
+
+
+@receiver(post_delete, sender=Image, dispatch_uid="images.delete_file_after_commit")
+def delete_file_after_commit(sender, instance: Image, using, **kwargs):
+    if instance.path:
+        transaction.on_commit(partial(_delete_file, instance.path), using=using)
+
+
+def _delete_file(name: str):
+    try:
+        default_storage.delete(name)
+    except OSError as exc:
+        # The row is gone already; `manage.py reconcile_media` finds leftovers.
+        logger.error("could not delete file %s: %s", name, exc)

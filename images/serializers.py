@@ -1,0 +1,33 @@
+"""The one shape of an image that the API, the pages and live events share."""
+
+from django.urls import reverse
+
+from images.models import Image
+
+
+def origin_of(request) -> str:
+    """scheme://host[:port] as the client used them (X-Forwarded-* if trusted)."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def image_data(image: Image, *, origin: str) -> dict:
+    return {
+        "id": image.pk,
+        "name": image.name,
+        "size": image.size,
+        "date": image.date.isoformat(),
+        "content_type": image.content_type,
+        "width": image.width,
+        "height": image.height,
+        "sha256": image.sha256,
+        "url": origin + image.url,
+        "page_url": origin + reverse("images:detail", args=[image.pk]),
+    }
+
+
+URL_KEYS = ("url", "page_url")
+
+
+def with_origin(data: dict, origin: str) -> dict:
+    """Make the URLs of an image_data(…, origin="") absolute for one client."""
+    return {**data, **{key: origin + data[key] for key in URL_KEYS}}

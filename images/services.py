@@ -1,0 +1,125 @@
+"""Writes: creating and deleting images. Views and the admin call these."""
+
+import errno
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from images.errors import NameUnavailable, StorageFull, StorageUnavailable
+from images.models import EXTENSIONS, Image, secret_digest
+from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
+from images.validation import inspect_image
+
+logger = logging.getLogger("live_gallery.images")
+
+NAME_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class CreatedImage:
+    image: Image
+    delete_token: str
+
+
+def image_create(
+    *, file: UploadedFile, name: str | None = None, uploader_key: str | None = None
+) -> CreatedImage:
+    """Validate, store and record one upload; returns its one-time delete token.
+
+    The file is named after the row's id, so it is written inside the
+    transaction that inserts the row, and removed again if that transaction
+    does not commit: a failure anywhere (validation, name clash, full disk,
+    database) leaves neither a file without a row nor a row without a file.
+    Call it outside any other transaction, whose rollback it could not see.
+    """
+    info = inspect_image(file, size=file.size)
+    token = secrets.token_urlsafe(32)
+    image = Image(
+        name=sanitise_name(name or file.name, default_extension=EXTENSIONS[info.content_type]),
+        size=info.size,
+        content_type=info.content_type,
+        width=info.width,
+        height=info.height,
+        sha256=info.sha256,
+        delete_token_digest=secret_digest(token),
+        uploader_digest=secret_digest(uploader_key) if uploader_key else "",
+    )
+    target = None
+    try:
+        with transaction.atomic():
+            _insert_with_unique_name(image)
+            target = Image.storage_name(image.pk, image.content_type)
+            image.path = _store(target, file)
+            image.save(update_fields=["path"])
+    except BaseException:
+        if target is not None:
+            # Also removes a partial file left by a write that failed half-way.
+            default_storage.delete(target)
+        raise
+    logger.info(
+        "image uploaded id=%s name=%r size=%s type=%s",
+        image.pk, image.name, image.size, image.content_type,
+        extra={"event": "image.uploaded", "image_id": image.pk, "size": image.size},
+    )
+    return CreatedImage(image=image, delete_token=token)
+
+
+def image_delete(*, image: Image, actor: str) -> None:
+    """Delete the row; its file goes once the delete commits (images.receivers)."""
+    image_id = image.pk
+    with transaction.atomic():
+        image.delete()
+    logger.info(
+        "image deleted id=%s by=%s", image_id, actor,
+        extra={"event": "image.deleted", "image_id": image_id, "actor": actor},
+    )
+
+
+def _insert_with_unique_name(image: Image) -> None:
+    """Insert under the wanted name or the first free `name (n).ext`.
+
+    Uniqueness is the database's constraint, not a check-then-insert: two
+    uploads racing for `cat.png` both try, one wins, the other moves on to the
+    next number. Each try is a savepoint so a clash leaves the transaction usable.
+    """
+    wanted = image.name
+    candidates = _candidate_names(wanted)
+    for _ in range(NAME_ATTEMPTS):
+        image.name = next(candidates)
+        try:
+            with transaction.atomic():
+                image.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Image.objects.filter(name=image.name).exists():
+                raise  # some other constraint: not ours to retry
+    raise NameUnavailable()
+
+
+def _candidate_names(name: str):
+    yield name
+    stem, extension = split_extension(name)
+    similar = Image.objects.filter(
+        name__startswith=stem[:64], name__endswith=extension
+    ).values_list("name", flat=True)
+    in_use = numbers_in_use(name, similar)
+    n = 2
+    while True:
+        if n not in in_use:
+            yield numbered(name, n)
+        n += 1
+
+
+def _store(target: str, file: UploadedFile) -> str:
+    file.seek(0)
+    try:
+        return default_storage.save(target, file)
+    except OSError as exc:
+        logger.error("storing %s failed: %s", target, exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull() from exc
+        raise StorageUnavailable() from exc

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from images import delivery, views
+
+app_name = "images"
+urlpatterns = [
+    path("", views.gallery, name="gallery"),
+    path("upload/", views.upload, name="upload"),
+    path("view/", views.view_lookup, name="view"),
+    path("images/<int:pk>/", views.detail, name="detail"),
+    path("delete/", views.delete, name="delete"),
+    path("image/<int:pk>", delivery.image_bytes, name="bytes"),
+]

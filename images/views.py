@@ -1,0 +1,119 @@
+"""The HTML pages: one page per action, the same services as the API."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import error_page
+from images import access, services
+from images.errors import ImageError
+from images.forms import ImageIdForm, UploadForm
+from images.models import Image
+
+PICKER_LIMIT = 100
+
+
+@require_GET
+def gallery(request):
+    paginator = Paginator(Image.objects.newest_first(), settings.GALLERY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "images/gallery.html", {"page": page, "count": paginator.count})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def upload(request):
+    if request.method != "POST":
+        return render(request, "images/upload.html", {"form": UploadForm()})
+
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "images/upload.html", {"form": form}, status=400)
+
+    files = form.cleaned_data["file"]
+    name = form.cleaned_data["name"] if len(files) == 1 else None
+    key = access.uploader_key(request, create=True)
+    stored, failed = [], []
+    for file in files:
+        try:
+            stored.append(services.image_create(file=file, name=name, uploader_key=key).image)
+        except ImageError as error:
+            failed.append((file.name, error.message))
+
+    if not failed:
+        messages.success(
+            request,
+            ngettext("Uploaded %(count)d image.", "Uploaded %(count)d images.", len(stored))
+            % {"count": len(stored)},
+        )
+        target = stored[0].get_absolute_url() if len(stored) == 1 else reverse("images:gallery")
+        return redirect(target, status=303)
+    context = {"form": UploadForm(), "stored": stored, "failed": failed}
+    return render(request, "images/upload.html", context, status=400)
+
+
+@require_GET
+def view_lookup(request):
+    """The View page: an id form that leads to the image's own page."""
+    if "id" not in request.GET:
+        return render(request, "images/view.html", {"form": ImageIdForm()})
+    form = ImageIdForm(request.GET)
+    if not form.is_valid():
+        return render(request, "images/view.html", {"form": form}, status=400)
+    image = _get_or_404(form.cleaned_data["id"])
+    return redirect(image.get_absolute_url(), status=303)
+
+
+@require_GET
+def detail(request, pk: int):
+    image = _get_or_404(pk)
+    newer = Image.objects.newest_first().filter(date__gt=image.date).last()
+    older = Image.objects.newest_first().filter(date__lt=image.date).first()
+    context = {
+        "image": image,
+        "newer": newer,
+        "older": older,
+        "may_delete": access.page_may_delete(request, image),
+    }
+    return render(request, "images/detail.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete(request):
+    """Choose (picker or id), confirm, delete; 303 back with a message."""
+    source = request.POST if request.method == "POST" else request.GET
+    if "id" not in source:
+        choices = access.deletable_on_page(request).newest_first()[:PICKER_LIMIT]
+        return render(request, "images/delete.html", {"form": ImageIdForm(), "choices": choices})
+    form = ImageIdForm(source)
+    if not form.is_valid():
+        choices = access.deletable_on_page(request).newest_first()[:PICKER_LIMIT]
+        context = {"form": form, "choices": choices}
+        return render(request, "images/delete.html", context, status=400)
+
+    image = _get_or_404(form.cleaned_data["id"])
+    if not access.page_may_delete(request, image):
+        return error_page(
+            request,
+            403,
+            _("Not yours to delete"),
+            _("Only the browser that uploaded an image, or a staff user, may delete it here."),
+        )
+    if request.method != "POST":
+        return render(request, "images/delete_confirm.html", {"image": image})
+
+    services.image_delete(image=image, actor="staff" if access.is_staff(request) else "session")
+    messages.success(request, _("Deleted “%(name)s”.") % {"name": image.name})
+    return redirect("images:delete", status=303)
+
+
+def _get_or_404(pk: int) -> Image:
+    try:
+        return Image.objects.get(pk=pk)
+    except Image.DoesNotExist:
+        raise Http404(_("There is no image with id %(id)s.") % {"id": pk}) from None

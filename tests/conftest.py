@@ -1,0 +1,70 @@
+"""Shared fixtures: a private media folder per test, upload helpers, images."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from images.services import image_create
+from tests.corpus import png_bytes
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Every test stores its files in a folder of its own, through the real storage."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": root, "allow_overwrite": True},
+        },
+    }
+    return root
+
+
+def stored_files(root) -> list[str]:
+    """Every file under the media root, as storage-relative paths."""
+    if not root.exists():
+        return []
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def upload(client):
+    """POST one file to the JSON API, the way curl -F file=@… does."""
+
+    def post(data: bytes, filename: str = "cat.png", client=client, headers=None, **fields):
+        return client.post(
+            "/api/images/", {"file": SimpleUploadedFile(filename, data), **fields}, headers=headers
+        )
+
+    return post
+
+
+@pytest.fixture
+def make_image():
+    """Store an image through the service, as an upload would."""
+
+    def make(name="cat.png", data=None, uploader_key=None):
+        file = SimpleUploadedFile(name, data if data is not None else png_bytes())
+        return image_create(file=file, name=name, uploader_key=uploader_key)
+
+    return make
+
+
+@pytest.fixture
+def other_client():
+    return Client()
+
+
+def body_of(response) -> bytes:
+    """The whole body of a response, streamed from an async iterator or not."""
+    if not response.streaming:
+        return response.content
+
+    async def collect():
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    return async_to_sync(collect)()
