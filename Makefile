@@ -23,9 +23,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	$(BIN)/pip install --quiet --group test
 	@touch $@
 
+# Without a .env, `make run` is a local try: DEBUG on (no SECRET_KEY needed).
+# With one, .env decides.
+run: export DEBUG ?= $(if $(wildcard .env),,true)
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/daphne --bind $(HOST) --port $(PORT) core.asgi:application
+	@echo "Live Gallery on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@# --verbosity 0: the app logs one line per request itself (LOG_FORMAT).
+	$(BIN)/daphne --verbosity 0 --bind $(HOST) --port $(PORT) core.asgi:application
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-report=html --cov-report=xml $(PYTEST_ARGS)

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import include, path, re_path
 
 from core import health
 
@@ -10,6 +12,10 @@ urlpatterns = [
     path("api/", include("images.api_urls")),
     path("", include("images.urls")),
 ]
+if settings.SERVE_STATIC:
+    # A handful of small files for the single-process `make run`; in the
+    # compose stack nginx serves the collected copies instead.
+    urlpatterns += [re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True})]
 
 handler400 = "core.errors.bad_request"
 handler403 = "core.errors.permission_denied"

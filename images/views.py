@@ -52,7 +52,7 @@ def upload(request):
             % {"count": len(stored)},
         )
         target = stored[0].get_absolute_url() if len(stored) == 1 else reverse("images:gallery")
-        return redirect(target, status=303)
+        return see_other(target)
     context = {"form": UploadForm(), "stored": stored, "failed": failed}
     return render(request, "images/upload.html", context, status=400)
 
@@ -66,7 +66,7 @@ def view_lookup(request):
     if not form.is_valid():
         return render(request, "images/view.html", {"form": form}, status=400)
     image = _get_or_404(form.cleaned_data["id"])
-    return redirect(image.get_absolute_url(), status=303)
+    return see_other(image.get_absolute_url())
 
 
 @require_GET
@@ -109,7 +109,14 @@ def delete(request):
 
     services.image_delete(image=image, actor="staff" if access.is_staff(request) else "session")
     messages.success(request, _("Deleted “%(name)s”.") % {"name": image.name})
-    return redirect("images:delete", status=303)
+    return see_other("images:delete")
+
+
+def see_other(to):
+    """303: after a POST, the browser GETs the next page (no resubmission)."""
+    response = redirect(to)
+    response.status_code = 303
+    return response
 
 
 def _get_or_404(pk: int) -> Image:

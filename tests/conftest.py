@@ -1,7 +1,7 @@
 """Shared fixtures: a private media folder per test, upload helpers, images."""
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -68,3 +68,14 @@ def body_of(response) -> bytes:
         return b"".join([chunk async for chunk in response.streaming_content])
 
     return async_to_sync(collect)()
+
+
+@pytest.fixture
+def make_image_async(make_image):
+    """make_image for async tests: (image, bytes) stored from a worker thread."""
+
+    async def make(data: bytes):
+        created = await sync_to_async(make_image)(data=data)
+        return created.image, data
+
+    return make
