@@ -3,6 +3,7 @@
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 
 from images.services import image_create
@@ -79,3 +80,20 @@ def make_image_async(make_image):
         return created.image, data
 
     return make
+
+
+@pytest.fixture
+async def close_sync_thread_connections():
+    """Close the database connection of asgiref's single sync thread after a test.
+
+    Async code reaches the ORM through that thread; a server closes its
+    connection at the end of each request, a test does not, and an open one
+    blocks dropping the PostgreSQL test database.
+    """
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+async def async_client(async_client, close_sync_thread_connections):
+    return async_client
