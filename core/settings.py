@@ -7,6 +7,7 @@ and in the README's settings table. A malformed value fails at start-up with
 ImproperlyConfigured rather than being guessed at.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -100,8 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # uploads queue on `timeout` instead of failing with "database is locked";
     # WAL lets readers (the gallery) proceed while an upload writes.
     # Tests use a file too, not shared-cache memory: threads and a simulated
-    # outage behave as they do in production.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # outage behave as they do in production. One per test process, so two
+    # runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
