@@ -17,6 +17,7 @@ from core.errors import json_error
 from images import access, services
 from images.errors import DeleteForbidden, ImageError, ImageNotFound, NoFile, TooManyFiles
 from images.models import Image
+from images.ratelimit import check_upload_rate
 from images.serializers import image_data, origin_of
 
 
@@ -36,7 +37,7 @@ def api_view(*methods):
             try:
                 return view(request, *args, **kwargs)
             except ImageError as error:
-                return json_error(error.code, error.message, error.status)
+                return json_error(error.code, error.message, error.status, **error.headers)
 
         return wrapper
 
@@ -70,6 +71,7 @@ def _get(pk: int) -> Image:
 
 
 def _upload(request):
+    check_upload_rate(request)
     files = request.FILES.getlist("file")
     if not files:
         raise NoFile()

@@ -5,26 +5,28 @@ The views map these to responses in one place (`core.errors`): JSON
 """
 
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 
 class ImageError(Exception):
     status = 400
     code = "bad_request"
-    message = "The request could not be processed."
+    message = _("The request could not be processed.")
 
     def __init__(self, message: str | None = None):
-        self.message = message or self.message
+        # Rendered now, in the language of the request being answered.
+        self.message = str(message or self.message)
         super().__init__(self.message)
 
 
 class NoFile(ImageError):
     code = "no_file"
-    message = "No file was sent: attach the image as a multipart part named “file”."
+    message = _("No file was sent: attach the image as a multipart part named “file”.")
 
 
 class EmptyFile(ImageError):
     code = "empty_file"
-    message = "The file is empty."
+    message = _("The file is empty.")
 
 
 class FileTooLarge(ImageError):
@@ -32,7 +34,10 @@ class FileTooLarge(ImageError):
     code = "file_too_large"
 
     def __init__(self, limit: int):
-        super().__init__(f"The file is larger than the limit of {filesizeformat(limit)}.")
+        super().__init__(
+            _("The file is larger than the limit of %(limit)s.")
+            % {"limit": filesizeformat(limit)}
+        )
 
 
 class ImageTooLarge(ImageError):
@@ -40,8 +45,11 @@ class ImageTooLarge(ImageError):
     code = "image_too_large"
 
     def __init__(self, limit: int, pixels: int | None = None):
-        counted = f"has {pixels:,} pixels" if pixels else "has too many pixels"
-        super().__init__(f"The image {counted}; the limit is {limit:,}.")
+        if pixels:
+            message = _("The image has %(pixels)s pixels; the limit is %(limit)s.")
+        else:
+            message = _("The image has too many pixels; the limit is %(limit)s.")
+        super().__init__(message % {"pixels": f"{pixels or 0:,}", "limit": f"{limit:,}"})
 
 
 class TooManyFrames(ImageError):
@@ -49,51 +57,66 @@ class TooManyFrames(ImageError):
     code = "too_many_frames"
 
     def __init__(self, limit: int):
-        super().__init__(f"The animation has more than {limit:,} frames.")
+        super().__init__(
+            _("The animation has more than %(limit)s frames.") % {"limit": f"{limit:,}"}
+        )
 
 
 class UnsupportedImage(ImageError):
     status = 415
     code = "unsupported_image"
-    message = "The file is not a PNG, JPEG, GIF or WebP image."
+    message = _("The file is not a PNG, JPEG, GIF or WebP image.")
 
 
 class CorruptImage(ImageError):
     status = 415
     code = "corrupt_image"
-    message = "The image is damaged or truncated and cannot be decoded."
+    message = _("The image is damaged or truncated and cannot be decoded.")
 
 
 class ImageNotFound(ImageError):
     status = 404
     code = "not_found"
-    message = "There is no image with that id."
+    message = _("There is no image with that id.")
 
 
 class DeleteForbidden(ImageError):
     status = 403
     code = "forbidden"
-    message = "You may not delete this image: send its delete token."
+    message = _("You may not delete this image: send its delete token.")
 
 
 class StorageFull(ImageError):
     status = 507
     code = "insufficient_storage"
-    message = "The image store is full; nothing was saved. Try again later."
+    message = _("The image store is full; nothing was saved. Try again later.")
 
 
 class NameUnavailable(ImageError):
     status = 409
     code = "name_unavailable"
-    message = "No free display name could be found for this image; choose another name."
+    message = _("No free display name could be found for this image; choose another name.")
 
 
 class TooManyFiles(ImageError):
     code = "too_many_files"
-    message = "Send one file per request (one multipart part named “file”)."
+    message = _("Send one file per request (one multipart part named “file”).")
 
 
 class StorageUnavailable(ImageError):
     status = 503
     code = "storage_unavailable"
-    message = "The image store is unavailable; nothing was saved. Try again shortly."
+    message = _("The image store is unavailable; nothing was saved. Try again shortly.")
+
+
+class RateLimited(ImageError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"Too many uploads; try again in {retry_after} seconds.")
+
+    @property
+    def headers(self):
+        return {"Retry-After": str(self.retry_after)}

@@ -36,9 +36,12 @@ def stored_files(root) -> list[str]:
 def upload(client):
     """POST one file to the JSON API, the way curl -F file=@… does."""
 
-    def post(data: bytes, filename: str = "cat.png", client=client, headers=None, **fields):
+    def post(data, filename="cat.png", client=client, headers=None, environ=None, **fields):
         return client.post(
-            "/api/images/", {"file": SimpleUploadedFile(filename, data), **fields}, headers=headers
+            "/api/images/",
+            {"file": SimpleUploadedFile(filename, data), **fields},
+            headers=headers,
+            **(environ or {}),
         )
 
     return post
