@@ -18,6 +18,11 @@ class ImageError(Exception):
         self.message = str(message or self.message)
         super().__init__(self.message)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that belong to this error (e.g. Retry-After)."""
+        return {}
+
 
 class NoFile(ImageError):
     code = "no_file"

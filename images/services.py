@@ -58,7 +58,7 @@ def image_create(
     except BaseException:
         if target is not None:
             # Also removes a partial file left by a write that failed half-way.
-            default_storage.delete(target)
+            _discard(target)
         raise
     logger.info(
         "image uploaded id=%s name=%r size=%s type=%s",
@@ -112,6 +112,14 @@ def _candidate_names(name: str):
         if n not in in_use:
             yield numbered(name, n)
         n += 1
+
+
+def _discard(name: str) -> None:
+    """Remove a file this upload wrote; a failure here must not hide the first one."""
+    try:
+        default_storage.delete(name)
+    except OSError as exc:
+        logger.error("could not remove %s after a failed upload: %s", name, exc)
 
 
 def _store(target: str, file: UploadedFile) -> str:

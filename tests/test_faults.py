@@ -1,0 +1,131 @@
+"""Faults half-way through an upload: nothing lost, nothing orphaned, no 500."""
+
+import os
+import subprocess
+import uuid
+
+import pytest
+from django.db import OperationalError, connection
+from PIL import Image as PILImage
+
+from images.models import Image
+from tests.conftest import stored_files
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def noisy_png(width=200, height=200) -> bytes:
+    """A valid PNG that does not compress: about width × height × 3 bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    PILImage.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def small_disk(tmp_path, settings):
+    """MEDIA_ROOT on a real 32 KiB file system, so writes fail with ENOSPC."""
+    mountpoint = tmp_path / "small-disk"
+    mountpoint.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(mountpoint)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {result.stderr.strip()}")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": mountpoint, "allow_overwrite": True},
+        },
+    }
+    yield mountpoint
+    subprocess.run(["umount", str(mountpoint)], check=True)
+
+
+def test_a_full_disk_is_507_and_leaves_no_partial_file_and_no_row(upload, small_disk):
+    response = upload(noisy_png(), "big.png")
+
+    assert response.status_code == 507
+    assert response.json()["error"]["code"] == "insufficient_storage"
+    assert Image.objects.count() == 0
+    assert stored_files(small_disk) == []
+
+
+def test_after_a_full_disk_a_small_upload_still_works(upload, small_disk):
+    from tests.corpus import png_bytes
+
+    upload(noisy_png(), "big.png")
+
+    assert upload(png_bytes(), "small.png").status_code == 201
+    assert stored_files(small_disk) == [f"images/{Image.objects.get().pk}.png"]
+
+
+def test_an_unwritable_media_folder_is_503_and_leaves_nothing(upload, media_root):
+    from tests.corpus import png_bytes
+
+    media_root.mkdir(parents=True, exist_ok=True)
+    media_root.joinpath("images").write_text("a file where the folder should be")
+
+    response = upload(png_bytes())
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "storage_unavailable"
+    assert Image.objects.count() == 0
+
+
+def fail_when(sql_prefix):
+    """A database wrapper that fails statements starting with `sql_prefix`."""
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(sql_prefix):
+            raise OperationalError("simulated database failure")
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def test_a_database_failure_after_the_file_was_written_leaves_no_file(upload, media_root):
+    from tests.corpus import png_bytes
+
+    with connection.execute_wrapper(fail_when("UPDATE")):
+        response = upload(png_bytes())
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert Image.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_a_failed_delete_keeps_row_and_file(client, upload, media_root):
+    from tests.corpus import png_bytes
+
+    body = upload(png_bytes()).json()
+
+    with connection.execute_wrapper(fail_when("DELETE")):
+        response = client.delete(
+            f"/api/images/{body['id']}/",
+            headers={"authorization": f"Bearer {body['delete_token']}"},
+        )
+
+    assert response.status_code == 503
+    assert Image.objects.filter(pk=body["id"]).exists()
+    assert stored_files(media_root) == [f"images/{body['id']}.png"]
+
+
+def test_an_id_whose_file_name_is_taken_by_a_crash_leftover_overwrites_it(
+    upload, media_root
+):
+    from tests.corpus import png_bytes
+
+    first = upload(png_bytes()).json()
+    leftover = media_root / "images" / f"{first['id'] + 1}.png"
+    leftover.write_bytes(b"crash leftover " + uuid.uuid4().bytes)
+    data = png_bytes(width=9, height=9)
+
+    second = upload(data).json()
+
+    assert second["id"] == first["id"] + 1
+    assert leftover.read_bytes() == data
