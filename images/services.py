@@ -3,16 +3,21 @@
 import errno
 import logging
 import secrets
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from images.errors import NameUnavailable, StorageFull, StorageUnavailable
+from images.errors import CorruptImage, NameUnavailable, StorageFull, StorageUnavailable
+from images.metadata import strip_metadata
 from images.models import EXTENSIONS, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
-from images.validation import inspect_image
+from images.validation import ImageInfo, inspect_image
 
 logger = logging.getLogger("live_gallery.images")
 
@@ -28,18 +33,25 @@ class CreatedImage:
 def image_create(
     *, file: UploadedFile, name: str | None = None, uploader_key: str | None = None
 ) -> CreatedImage:
-    """Validate, store and record one upload; returns its one-time delete token.
+    """Validate, clean, store and record one upload; returns its one-time delete token.
 
-    The file is named after the row's id, so it is written inside the
+    Personal metadata is removed first (STRIP_METADATA). The file is named after the row's id, so it is written inside the
     transaction that inserts the row, and removed again if that transaction
     does not commit: a failure anywhere (validation, name clash, full disk,
     database) leaves neither a file without a row nor a row without a file.
     Call it outside any other transaction, whose rollback it could not see.
     """
     info = inspect_image(file, size=file.size)
+    with _without_metadata(file, info) as (content, info):
+        return _record(content, info, name=name or file.name, uploader_key=uploader_key)
+
+
+def _record(
+    content: File, info: ImageInfo, *, name: str, uploader_key: str | None
+) -> CreatedImage:
     token = secrets.token_urlsafe(32)
     image = Image(
-        name=sanitise_name(name or file.name, default_extension=EXTENSIONS[info.content_type]),
+        name=sanitise_name(name, default_extension=EXTENSIONS[info.content_type]),
         size=info.size,
         content_type=info.content_type,
         width=info.width,
@@ -53,7 +65,7 @@ def image_create(
         with transaction.atomic():
             _insert_with_unique_name(image)
             target = Image.storage_name(image.pk, image.content_type)
-            image.path = _store(target, file)
+            image.path = _store(target, content)
             image.save(update_fields=["path"])
     except BaseException:
         if target is not None:
@@ -114,6 +126,33 @@ def _candidate_names(name: str):
         n += 1
 
 
+@contextmanager
+def _without_metadata(file: UploadedFile, info: ImageInfo):
+    """The upload without personal metadata (STRIP_METADATA), and its measurements.
+
+    Pixels are not re-encoded (images.metadata copies the compressed data), and
+    an image with nothing to remove is stored byte for byte. The cleaned copy is
+    validated again, so what is stored is exactly what was checked.
+    """
+    if not settings.STRIP_METADATA:
+        yield file, info
+        return
+    with tempfile.TemporaryFile() as cleaned:
+        try:
+            removed = strip_metadata(file, cleaned, info.content_type)
+        except ValueError as exc:
+            # Refused rather than stored as is: the privacy promise must hold
+            # exactly for the files we cannot read.
+            logger.warning("metadata could not be parsed: %s", exc)
+            raise CorruptImage() from exc
+        if not removed:
+            yield file, info
+            return
+        size = cleaned.tell()
+        content = File(cleaned, name=file.name)
+        yield content, inspect_image(content, size=size)
+
+
 def _discard(name: str) -> None:
     """Remove a file this upload wrote; a failure here must not hide the first one."""
     try:
@@ -122,10 +161,10 @@ def _discard(name: str) -> None:
         logger.error("could not remove %s after a failed upload: %s", name, exc)
 
 
-def _store(target: str, file: UploadedFile) -> str:
-    file.seek(0)
+def _store(target: str, content: File) -> str:
+    content.seek(0)
     try:
-        return default_storage.save(target, file)
+        return default_storage.save(target, content)
     except OSError as exc:
         logger.error("storing %s failed: %s", target, exc)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):

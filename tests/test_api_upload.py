@@ -1,6 +1,10 @@
 """POST /api/images/: what is accepted, what is refused, and what is left behind."""
 
+import io
+
 import pytest
+from PIL import Image as PILImage
+from PIL import ImageSequence
 
 from images.models import Image
 from tests.conftest import body_of, stored_files
@@ -60,8 +64,56 @@ def test_corpus_image_is_accepted_and_served_back(upload, client, case):
     body = response.json()
     assert body["content_type"] == case.content_type
     assert (body["width"], body["height"]) == (case.width, case.height)
-    served = client.get(f"/image/{body['id']}")
-    assert body_of(served) == case.data
+    served = body_of(client.get(f"/image/{body['id']}"))
+    assert decoded_frames(served) == decoded_frames(case.data)
+    if not has_metadata(case):
+        assert served == case.data
+
+
+METADATA_CASES = {"jpeg-exif-orientation6-gps", "png-script-text-chunk", "png-appended-php"}
+
+
+def has_metadata(case):
+    return case.id in METADATA_CASES
+
+
+def decoded_frames(data: bytes) -> list[bytes]:
+    with PILImage.open(io.BytesIO(data)) as image:
+        return [frame.convert("RGBA").tobytes() for frame in ImageSequence.Iterator(image)]
+
+
+def test_every_metadata_case_of_the_corpus_is_known(upload):
+    """Guards METADATA_CASES: any other accepted case must be stored byte for byte."""
+    import tempfile
+
+    from images.metadata import strip_metadata
+
+    for case in accepted_cases():
+        with tempfile.TemporaryFile() as sink:
+            removed = strip_metadata(io.BytesIO(case.data), sink, case.content_type)
+        assert removed == has_metadata(case), case.id
+
+
+def test_gps_and_camera_metadata_are_removed_but_orientation_kept(upload, client):
+    case = next(c for c in accepted_cases() if c.id == "jpeg-exif-orientation6-gps")
+
+    body = upload(case.data, case.filename).json()
+    served = body_of(client.get(f"/image/{body['id']}"))
+
+    with PILImage.open(io.BytesIO(served)) as image:
+        exif = image.getexif()
+        assert dict(exif) == {0x0112: 6}
+        assert not exif.get_ifd(0x8825)  # GPS
+    assert body["size"] == len(served) < len(case.data)
+
+
+def test_strip_metadata_off_stores_the_original_bytes(upload, client, settings):
+    settings.STRIP_METADATA = False
+    case = next(c for c in accepted_cases() if c.id == "jpeg-exif-orientation6-gps")
+
+    body = upload(case.data, case.filename).json()
+
+    assert body_of(client.get(f"/image/{body['id']}")) == case.data
 
 
 @pytest.mark.parametrize("case", refused_cases(), ids=lambda case: case.id)

@@ -60,7 +60,7 @@ def assert_well_behaved(response, media_root):
 @PROPERTY
 @given(data=st.binary(max_size=2048), name=st.text(max_size=300))
 def test_any_bytes_under_any_name_get_201_or_a_json_4xx(upload, media_root, data, name):
-    assert_well_behaved(upload(data, name or "x"), media_root)
+    assert_well_behaved(upload(data, "upload.bin", name=name), media_root)
 
 
 @PROPERTY
