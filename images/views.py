@@ -3,18 +3,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import error_page
+from core.errors import error_page, json_error
 from images import access, services
-from images.errors import ImageError
+from images.errors import ImageError, NoFile, RateLimited, TooManyFiles
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
+from images.ratelimit import check_upload_rate
+from images.serializers import image_data, origin_of
 
 PICKER_LIMIT = 100
 
@@ -30,6 +32,8 @@ def gallery(request):
 def upload(request):
     if request.method != "POST":
         return render(request, "images/upload.html", {"form": UploadForm()})
+    if wants_json(request):
+        return _upload_one_as_json(request)
 
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -38,10 +42,14 @@ def upload(request):
     files = form.cleaned_data["file"]
     name = form.cleaned_data["name"] if len(files) == 1 else None
     key = access.uploader_key(request, create=True)
-    stored, failed = [], []
+    stored, failed, limited = [], [], None
     for file in files:
         try:
+            check_upload_rate(request)
             stored.append(services.image_create(file=file, name=name, uploader_key=key).image)
+        except RateLimited as error:
+            limited = error
+            failed.append((file.name, error.message))
         except ImageError as error:
             failed.append((file.name, error.message))
 
@@ -54,7 +62,37 @@ def upload(request):
         target = stored[0].get_absolute_url() if len(stored) == 1 else reverse("images:gallery")
         return see_other(target)
     context = {"form": UploadForm(), "stored": stored, "failed": failed}
-    return render(request, "images/upload.html", context, status=400)
+    response = render(request, "images/upload.html", context, status=429 if limited else 400)
+    for header, value in (limited.headers if limited else {}).items():
+        response[header] = value
+    return response
+
+
+def wants_json(request) -> bool:
+    """The upload page's script asks for JSON; a plain form post gets pages."""
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _upload_one_as_json(request):
+    """One file per request (static/js/upload.js), recorded as this browser's.
+
+    Unlike the API's answer this one has no delete token: the right to delete
+    stays with the session, as for a plain form post.
+    """
+    files = request.FILES.getlist("file")
+    try:
+        if not files:
+            raise NoFile()
+        if len(files) > 1 or len(request.FILES) > 1:
+            raise TooManyFiles()
+        key = access.uploader_key(request, create=True)
+        name = request.POST.get("name") or None
+        image = services.image_create(file=files[0], name=name, uploader_key=key).image
+    except ImageError as error:
+        return json_error(error.code, error.message, error.status)
+    response = JsonResponse({"image": image_data(image, origin=origin_of(request))}, status=201)
+    response["Location"] = request.build_absolute_uri(image.get_absolute_url())
+    return response
 
 
 @require_GET
