@@ -13,7 +13,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpRespo
 from django.utils.cache import get_conditional_response
 
 from core.errors import page_not_found
-from images.models import Image
+from images.models import THUMBNAIL_WIDTHS, Image
 
 CHUNK_SIZE = 256 * 1024
 # What the bytes behind /image/<id> are never changes (ids are never reused),
@@ -29,23 +29,47 @@ HEADERS = {
 async def image_bytes(request, pk: int):
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    try:
-        image = await Image.objects.only("path", "size", "content_type", "sha256").aget(pk=pk)
-    except Image.DoesNotExist:
+    image = await _image_or_none(pk)
+    if image is None:
         return await sync_to_async(page_not_found)(request)
+    return await _serve(
+        request, image.path, image.content_type, image.etag, size=image.size
+    )
 
-    headers = {**HEADERS, "ETag": image.etag}
-    if (not_modified := get_conditional_response(request, etag=image.etag)) is not None:
-        for name, value in headers.items():
-            not_modified.headers.setdefault(name, value)
+
+async def thumbnail_bytes(request, pk: int, width: int):
+    """A gallery preview: WebP, immutable like the original, same safety headers."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    image = await _image_or_none(pk)
+    if image is None or not image.has_thumbnails or width not in THUMBNAIL_WIDTHS:
+        return await sync_to_async(page_not_found)(request)
+    etag = f'"{image.sha256}-w{width}"'
+    return await _serve(request, Image.thumbnail_name(pk, width), "image/webp", etag)
+
+
+async def _image_or_none(pk: int) -> Image | None:
+    fields = ("path", "size", "content_type", "sha256", "has_thumbnails")
+    try:
+        return await Image.objects.only(*fields).aget(pk=pk)
+    except Image.DoesNotExist:
+        return None
+
+
+async def _serve(request, name: str, content_type: str, etag: str, size: int | None = None):
+    headers = {**HEADERS, "ETag": etag}
+    if (not_modified := get_conditional_response(request, etag=etag)) is not None:
+        for header, value in headers.items():
+            not_modified.headers.setdefault(header, value)
         return not_modified
-    headers["Content-Type"] = image.content_type
-    headers["Content-Length"] = str(image.size)
+    headers["Content-Type"] = content_type
+    if size is not None:
+        headers["Content-Length"] = str(size)
     if request.method == "HEAD":
         return HttpResponse(headers=headers)
 
     try:
-        file = await sync_to_async(default_storage.open, thread_sensitive=False)(image.path, "rb")
+        file = await sync_to_async(default_storage.open, thread_sensitive=False)(name, "rb")
     except FileNotFoundError:
         # The row outlived its file (see `manage.py reconcile_media`).
         return await sync_to_async(page_not_found)(request)

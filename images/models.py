@@ -24,6 +24,10 @@ EXTENSIONS = {
 }
 
 
+# Widths of the WebP previews made for each image (images.thumbnails), for srcset.
+THUMBNAIL_WIDTHS = (320, 640)
+
+
 def secret_digest(secret: str) -> str:
     """SHA-256 of a high-entropy secret: what the database keeps instead of it.
 
@@ -56,6 +60,7 @@ class Image(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     delete_token_digest = models.CharField(max_length=64, editable=False)
     uploader_digest = models.CharField(max_length=64, blank=True, editable=False)
+    has_thumbnails = models.BooleanField(default=False, editable=False)
 
     objects = ImageQuerySet.as_manager()
 
@@ -95,7 +100,37 @@ class Image(models.Model):
             self.uploader_digest, secret_digest(uploader_key)
         )
 
+    @property
+    def thumbnail_url(self) -> str:
+        """The gallery preview (the original when no preview could be made)."""
+        return self._preview_url(THUMBNAIL_WIDTHS[0])
+
+    @property
+    def thumbnail_2x_url(self) -> str:
+        return self._preview_url(THUMBNAIL_WIDTHS[1])
+
+    def _preview_url(self, width: int) -> str:
+        if not self.has_thumbnails:
+            return self.url
+        return reverse("images:thumbnail", args=[self.pk, width])
+
+    def stored_names(self) -> list[str]:
+        """Every file that belongs to this image: the original and its thumbnails."""
+        widths = THUMBNAIL_WIDTHS if self.has_thumbnails else ()
+        thumbnails = [self.thumbnail_name(self.pk, width) for width in widths]
+        return [self.path, *thumbnails] if self.path else thumbnails
+
+    @classmethod
+    def names_for(cls, pk: int, content_type: str) -> list[str]:
+        """Every name an image with this id and type may have in storage."""
+        thumbnails = [cls.thumbnail_name(pk, width) for width in THUMBNAIL_WIDTHS]
+        return [cls.storage_name(pk, content_type), *thumbnails]
+
     @staticmethod
     def storage_name(pk: int, content_type: str) -> str:
         """Where an image's bytes live: named by id, so nginx can find them by URL."""
         return f"images/{pk}.{EXTENSIONS[content_type]}"
+
+    @staticmethod
+    def thumbnail_name(pk: int, width: int) -> str:
+        return f"images/{pk}.w{width}.webp"

@@ -1,4 +1,4 @@
-"""The file follows its row: once a delete commits, the bytes go too.
+"""The files follow their row: once a delete commits, original and thumbnails go.
 
 A receiver rather than code in a service, because rows are deleted from more
 places than the service (the admin, bulk queryset deletes, the shell), and
@@ -20,13 +20,13 @@ logger = logging.getLogger("live_gallery.images")
 
 @receiver(post_delete, sender=Image, dispatch_uid="images.delete_file_after_commit")
 def delete_file_after_commit(sender, instance: Image, using, **kwargs):
-    if instance.path:
-        transaction.on_commit(partial(_delete_file, instance.path), using=using)
+    transaction.on_commit(partial(_delete_files, instance.stored_names()), using=using)
 
 
-def _delete_file(name: str):
-    try:
-        default_storage.delete(name)
-    except OSError as exc:
-        # The row is gone already; `manage.py reconcile_media` finds leftovers.
-        logger.error("could not delete file %s: %s", name, exc)
+def _delete_files(names: list[str]):
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError as exc:
+            # The row is gone already; `manage.py reconcile_media` finds leftovers.
+            logger.error("could not delete file %s: %s", name, exc)

@@ -22,10 +22,13 @@ def image_data(image: Image, *, origin: str) -> dict:
         "sha256": image.sha256,
         "url": origin + image.url,
         "page_url": origin + reverse("images:detail", args=[image.pk]),
+        # Gallery previews (WebP, first frame); the original's URL when none could be made.
+        "thumbnail_url": origin + image.thumbnail_url,
+        "thumbnail_2x_url": origin + image.thumbnail_2x_url,
     }
 
 
-URL_KEYS = ("url", "page_url")
+URL_KEYS = ("url", "page_url", "thumbnail_url", "thumbnail_2x_url")
 
 
 def with_origin(data: dict, origin: str) -> dict:

@@ -17,6 +17,7 @@ from images.errors import CorruptImage, NameUnavailable, StorageFull, StorageUna
 from images.metadata import strip_metadata
 from images.models import EXTENSIONS, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
+from images.thumbnails import make_thumbnails
 from images.validation import ImageInfo, inspect_image
 
 logger = logging.getLogger("live_gallery.images")
@@ -60,17 +61,18 @@ def _record(
         delete_token_digest=secret_digest(token),
         uploader_digest=secret_digest(uploader_key) if uploader_key else "",
     )
-    target = None
     try:
         with transaction.atomic():
             _insert_with_unique_name(image)
-            target = Image.storage_name(image.pk, image.content_type)
-            image.path = _store(target, content)
-            image.save(update_fields=["path"])
+            image.path = _store(Image.storage_name(image.pk, image.content_type), content)
+            image.has_thumbnails = make_thumbnails(image, content)
+            image.save(update_fields=["path", "has_thumbnails"])
     except BaseException:
-        if target is not None:
-            # Also removes a partial file left by a write that failed half-way.
-            _discard(target)
+        if image.pk is not None:
+            # Every name this upload may have written, also partial files left
+            # by a write that failed half-way.
+            for name in Image.names_for(image.pk, image.content_type):
+                _discard(name)
         raise
     logger.info(
         "image uploaded id=%s name=%r size=%s type=%s",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("images/<int:pk>/", views.detail, name="detail"),
     path("delete/", views.delete, name="delete"),
     path("image/<int:pk>", delivery.image_bytes, name="bytes"),
+    path("image/<int:pk>/w<int:width>.webp", delivery.thumbnail_bytes, name="thumbnail"),
 ]

@@ -25,6 +25,13 @@ def media_root(tmp_path, settings):
     return root
 
 
+def files_of_all_images() -> list[str]:
+    """What storage should hold: every stored name of every image row."""
+    from images.models import Image
+
+    return sorted(name for image in Image.objects.all() for name in image.stored_names())
+
+
 def stored_files(root) -> list[str]:
     """Every file under the media root, as storage-relative paths."""
     if not root.exists():

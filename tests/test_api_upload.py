@@ -35,7 +35,10 @@ def test_upload_stores_the_bytes_unchanged_under_a_server_made_path(upload, medi
 
     image = Image.objects.get(pk=body["id"])
     assert image.path == f"images/{image.pk}.png"
-    assert stored_files(media_root) == [image.path]
+    assert image.has_thumbnails
+    assert stored_files(media_root) == sorted(
+        [image.path, f"images/{image.pk}.w320.webp", f"images/{image.pk}.w640.webp"]
+    )
     assert (media_root / image.path).read_bytes() == data
 
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from images.models import Image
-from tests.conftest import stored_files
+from tests.conftest import files_of_all_images, stored_files
 from tests.corpus import jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,7 @@ def test_gallery_shows_images_newest_first_linking_to_their_pages(client, make_i
     html = client.get("/").content.decode()
 
     assert html.index(f'href="/images/{new.pk}/"') < html.index(f'href="/images/{old.pk}/"')
-    assert f'src="/image/{new.pk}"' in html
+    assert f'src="/image/{new.pk}/w320.webp"' in html
     assert 'id="image-count">2<' in html
 
 
@@ -98,7 +98,7 @@ def test_upload_of_one_file_redirects_303_to_its_page(client, media_root):
     assert response.status_code == 303
     assert response["Location"] == f"/images/{image.pk}/"
     assert image.name == "My cat.png"
-    assert stored_files(media_root) == [image.path]
+    assert stored_files(media_root) == files_of_all_images() != []
 
 
 def test_upload_of_many_files_redirects_303_to_the_gallery_with_a_message(client):
@@ -120,7 +120,7 @@ def test_upload_errors_are_shown_on_the_form_with_400(client, media_root):
     assert "notes.png" in html and "not a PNG, JPEG, GIF or WebP image" in html
     assert "good.png" in html
     assert Image.objects.get().name == "good.png"
-    assert len(stored_files(media_root)) == 1
+    assert stored_files(media_root) == files_of_all_images() != []
 
 
 def test_upload_without_a_file_is_400_with_a_form_message(client):
@@ -224,7 +224,7 @@ def test_another_browser_may_not_delete(client, other_client, media_root):
     assert other_client.get("/delete/", {"id": image.pk}).status_code == 403
     assert other_client.post("/delete/", {"id": image.pk}).status_code == 403
     assert Image.objects.filter(pk=image.pk).exists()
-    assert stored_files(media_root) == [image.path]
+    assert stored_files(media_root) == files_of_all_images() != []
 
 
 def test_an_api_upload_is_not_deletable_from_a_browser_page(client, upload):

@@ -57,8 +57,18 @@ def test_fix_removes_orphans_and_rows_without_files(make_image, media_root):
     report = reconcile("--fix")
 
     assert "removed 1 file(s) without row, 1 row(s) without file" in report
-    assert stored_files(media_root) == [kept.path]
+    assert stored_files(media_root) == sorted(kept.stored_names())
     assert list(Image.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_thumbnails_belong_to_their_image(make_image, media_root):
+    image = make_image().image
+    for name in image.stored_names():
+        age(media_root / name)
+
+    assert image.has_thumbnails
+    assert "removed 0 file(s) without row" in reconcile("--fix")
+    assert stored_files(media_root) == sorted(image.stored_names())
 
 
 def test_fix_leaves_a_fresh_file_alone_as_a_possible_upload_in_flight(media_root, make_image):

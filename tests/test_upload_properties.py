@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from images.models import Image
-from tests.conftest import stored_files
+from tests.conftest import files_of_all_images, stored_files
 from tests.corpus import gif_bytes, jpeg_bytes, png_bytes, webp_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +54,7 @@ def assert_well_behaved(response, media_root):
         assert 400 <= response.status_code < 500
         error = response.json()["error"]
         assert error["code"] and error["message"]
-    assert len(stored_files(media_root)) == Image.objects.count()
+    assert stored_files(media_root) == files_of_all_images()
 
 
 @PROPERTY

@@ -35,13 +35,15 @@ class Command(BaseCommand):
 
     def handle(self, *, fix: bool, min_age: int, **options):
         stored = set(_stored_files())
-        rows = dict(Image.objects.values_list("path", "pk"))
+        images = Image.objects.only("pk", "path", "content_type", "has_thumbnails")
+        owned = {name for image in images for name in image.stored_names()}
+        originals = dict(images.values_list("path", "pk"))
         cutoff = timezone.now() - timedelta(seconds=min_age)
         orphans = sorted(
-            name for name in stored - rows.keys()
+            name for name in stored - owned
             if default_storage.get_modified_time(name) < cutoff
         )
-        missing = sorted(rows[path] for path in rows.keys() - stored)
+        missing = sorted(originals[path] for path in originals.keys() - stored)
 
         for name in orphans:
             self.stdout.write(f"file without row: {name}")
