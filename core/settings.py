@@ -111,6 +111,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request may run in a different thread, so persistent
+    # per-thread connections (CONN_MAX_AGE) pile up; psycopg's pool hands a
+    # connection to each request and takes it back (CONN_MAX_AGE must be 0).
+    # One test database per test process, as for SQLite above.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+    DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=10)
+    if DATABASE_POOL_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DATABASE_POOL_SIZE),
+            "max_size": DATABASE_POOL_SIZE,
+            # How long a request waits for a free connection (or for a down
+            # database) before it is answered 503.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer: Redis pub/sub when REDIS_URL is set (several processes share

@@ -120,12 +120,12 @@ def test_an_id_whose_file_name_is_taken_by_a_crash_leftover_overwrites_it(
 ):
     from tests.corpus import png_bytes
 
-    first = upload(png_bytes()).json()
+    first = upload(png_bytes(), "first.png").json()
     leftover = media_root / "images" / f"{first['id'] + 1}.png"
     leftover.write_bytes(b"crash leftover " + uuid.uuid4().bytes)
     data = png_bytes(width=9, height=9)
 
-    second = upload(data).json()
+    second = upload(data, "second.png").json()  # no name clash: it takes the next id
 
     assert second["id"] == first["id"] + 1
     assert leftover.read_bytes() == data

@@ -1,5 +1,7 @@
 """/healthz and /readyz, and what clients see when the database is down."""
 
+import copy
+
 import pytest
 from django.db import connection
 
@@ -33,16 +35,25 @@ async def test_readyz_is_503_when_redis_is_unreachable(async_client, settings):
 @pytest.fixture
 def database_down(settings):
     """Point the default connection at a database that does not exist."""
-    original = dict(connection.settings_dict)
-    connection.close()
+    original = copy.deepcopy(connection.settings_dict)
+    _reset(connection)
     if connection.vendor == "sqlite":
         connection.settings_dict["NAME"] = "/nonexistent-dir/live-gallery.sqlite3"
     else:
         connection.settings_dict["PORT"] = "1"
+        if pool := connection.settings_dict["OPTIONS"].get("pool"):
+            pool["timeout"] = 1  # how long a request waits for a connection
     yield
-    connection.close()
+    _reset(connection)
     connection.settings_dict.clear()
     connection.settings_dict.update(original)
+
+
+def _reset(connection):
+    """Forget the current connection and any pool built with the old settings."""
+    connection.close()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
 
 
 async def test_readyz_is_503_when_the_database_is_down(async_client, database_down):
