@@ -188,6 +188,8 @@ for _name in ("MAX_UPLOAD_SIZE", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES", "GALLER
               "API_PAGE_SIZE"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number.")
+if GALLERY_PAGE_SIZE > 100:  # the gallery's live re-sync asks the API for one page (max 100)
+    raise ImproperlyConfigured("GALLERY_PAGE_SIZE must be at most 100.")
 
 # Security headers. Pages get a strict CSP (no inline script or style); the
 # WebSocket is same-origin, which 'self' covers for ws:/wss: in CSP Level 3.

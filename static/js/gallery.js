@@ -1,5 +1,6 @@
 // The gallery page, live: new images appear at the top, deleted ones vanish,
-// the count stays right, and after a reconnect the page re-syncs itself.
+// the count stays right, and whatever events cannot tell (a gap to fill, a
+// later page that shifted, events missed while offline) is fetched again.
 import { connectLive } from "./live.js";
 
 const grid = document.getElementById("gallery");
@@ -8,24 +9,41 @@ const counter = document.getElementById("image-count");
 const emptyState = document.getElementById("empty-state");
 const onFirstPage = grid.dataset.firstPage === "true";
 const pageSize = Number(grid.dataset.pageSize);
+// The page the server rendered, not the query's: ?page=999 shows the last one.
+const pageNumber = Number(grid.dataset.page);
 
+// English fallbacks for the translations the template gives as data-label-<state>.
 const STATE_TEXT = {
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Reconnecting…",
-  offline: "Offline",
+  offline: "Offline, retrying…",
 };
+// Re-syncs wait a random moment up to this, so that a thousand open pages
+// do not all ask the server at once after an event or a server restart.
+const RESYNC_SPREAD_MS = 1500;
+const RESYNC_TRIES = 3;
+
+// Digits only, in case the server formats the number for the reader's language.
+let count = Number(counter.textContent.replace(/\D/g, ""));
+let eventsSeen = 0;
+let resyncTimer = null;
 
 function setState(state) {
+  // Unchanged text is not set again, so screen readers are not re-told.
+  if (status.dataset.state === state) return;
   status.dataset.state = state;
-  status.textContent = STATE_TEXT[state];
+  const key = `label${state[0].toUpperCase()}${state.slice(1)}`;
+  status.textContent = status.dataset[key] ?? STATE_TEXT[state];
 }
 
-function setCount(count) {
+function setCount(value) {
+  count = Math.max(0, value);
   counter.textContent = String(count);
   emptyState.hidden = count > 0;
 }
 
+// The same markup as templates/images/_tile.html: keep the two in step.
 function tile(image) {
   const item = document.createElement("li");
   item.className = "tile";
@@ -33,8 +51,13 @@ function tile(image) {
   const link = document.createElement("a");
   link.href = image.page_url;
   const img = document.createElement("img");
-  img.src = image.url;
-  img.alt = image.name;
+  // Without previews the API gives the original's URL as thumbnail_url.
+  img.src = image.thumbnail_url ?? image.url;
+  if (image.thumbnail_url && image.thumbnail_url !== image.url) {
+    img.srcset = `${image.thumbnail_url} 320w, ${image.thumbnail_2x_url} 640w`;
+    img.sizes = "(max-width: 30rem) 50vw, 16rem";
+  }
+  img.alt = ""; // the caption names the image; the link reads it once
   img.width = image.width;
   img.height = image.height;
   img.loading = "lazy";
@@ -51,33 +74,71 @@ function findTile(id) {
   return grid.querySelector(`[data-image-id="${CSS.escape(String(id))}"]`);
 }
 
+function removeTile(item) {
+  if (item.contains(document.activeElement)) {
+    // Keyboard users keep their place instead of being thrown to the top.
+    const neighbour = item.nextElementSibling ?? item.previousElementSibling;
+    neighbour?.querySelector("a")?.focus();
+  }
+  item.remove();
+}
+
 function applyEvent(event) {
+  eventsSeen += 1;
   if (event.type === "image.created" && event.image) {
     if (findTile(event.image.id)) return;
-    setCount(Number(counter.textContent) + 1);
-    if (!onFirstPage) return;
+    setCount(count + 1);
+    if (!onFirstPage) {
+      resyncSoon(); // every image on a later page moved one place older
+      return;
+    }
     grid.prepend(tile(event.image));
     while (grid.children.length > pageSize) grid.lastElementChild.remove();
   } else if (event.type === "image.deleted") {
-    setCount(Math.max(0, Number(counter.textContent) - 1));
-    findTile(event.id)?.remove();
+    const item = findTile(event.id);
+    if (item) removeTile(item);
+    setCount(count - 1);
+    // A later page shifted, or this one has a gap an older image should fill.
+    if (!onFirstPage || grid.children.length < Math.min(pageSize, count)) resyncSoon();
   }
 }
 
-async function resync() {
-  // The page as the server sees it now, through the same JSON the API serves.
-  const page = new URLSearchParams(window.location.search).get("page") || "1";
-  const response = await fetch(`/api/images/?page=${encodeURIComponent(page)}&page_size=${pageSize}`, {
+function resyncSoon(tries = RESYNC_TRIES) {
+  if (resyncTimer !== null) return;
+  resyncTimer = window.setTimeout(() => {
+    resyncTimer = null;
+    resync(tries).catch(() => {}); // offline: the next reconnect tries again
+  }, Math.random() * RESYNC_SPREAD_MS);
+}
+
+// The page as the server sees it now, through the same JSON the API serves.
+async function resync(tries) {
+  if (!(pageNumber > 0)) return;
+  const seen = eventsSeen;
+  const query = new URLSearchParams({ page: String(pageNumber), page_size: String(pageSize) });
+  const response = await fetch(`/api/images/?${query}`, {
     headers: { Accept: "application/json" },
+    cache: "no-store",
   });
+  if (response.status === 404) {
+    grid.replaceChildren(); // deletions left this page past the last one: nothing is on it
+    return;
+  }
   if (!response.ok) return;
   const data = await response.json();
-  grid.replaceChildren(...data.results.slice(0, pageSize).map(tile));
+  // An event that arrived while the request was out may be missing from this
+  // answer: ask again rather than undo it (a few times, then take the answer).
+  if (eventsSeen !== seen && tries > 1) {
+    resyncSoon(tries - 1);
+    return;
+  }
+  // Tiles already shown are kept, so their images do not flash or reload.
+  grid.replaceChildren(...data.results.map((image) => findTile(image.id) ?? tile(image)));
   setCount(data.count);
 }
 
 connectLive(grid.dataset.socket, {
   onEvent: applyEvent,
   onState: setState,
-  onReconnect: () => resync().catch(() => {}),
+  onOpen: () => resyncSoon(),
 });
