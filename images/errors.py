@@ -6,6 +6,7 @@ The views map these to responses in one place (`core.errors`): JSON
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class ImageError(Exception):
@@ -120,7 +121,14 @@ class RateLimited(ImageError):
 
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(f"Too many uploads; try again in {retry_after} seconds.")
+        super().__init__(
+            ngettext(
+                "Too many uploads; try again in %(seconds)d second.",
+                "Too many uploads; try again in %(seconds)d seconds.",
+                retry_after,
+            )
+            % {"seconds": retry_after}
+        )
 
     @property
     def headers(self):

@@ -86,10 +86,11 @@ def _upload_one_as_json(request):
         if len(files) > 1 or len(request.FILES) > 1:
             raise TooManyFiles()
         key = access.uploader_key(request, create=True)
+        check_upload_rate(request)
         name = request.POST.get("name") or None
         image = services.image_create(file=files[0], name=name, uploader_key=key).image
     except ImageError as error:
-        return json_error(error.code, error.message, error.status)
+        return json_error(error.code, error.message, error.status, **getattr(error, "headers", {}))
     response = JsonResponse({"image": image_data(image, origin=origin_of(request))}, status=201)
     response["Location"] = request.build_absolute_uri(image.get_absolute_url())
     return response
