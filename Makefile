@@ -35,6 +35,13 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-report=html --cov-report=xml $(PYTEST_ARGS)
 
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet --group dev
+	@touch $@
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
 check: $(VENV)/.installed-test
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check

@@ -5,9 +5,9 @@ class ImagesConfig(AppConfig):
     name = "images"
 
     def ready(self):
-        from images import receivers  # noqa: F401  (connects the file-cleanup receiver)
         from django.conf import settings
 
+        from images import receivers  # noqa: F401  (connects the file-cleanup receiver)
         from images.ratelimit import parse_rate
         from images.validation import configure_pillow
 

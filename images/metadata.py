@@ -327,7 +327,7 @@ def _strip_webp(source: BinaryIO, destination: BinaryIO) -> bool:
 
     destination.write(b"RIFF" + struct.pack("<I", size) + b"WEBP")
     exif_seen = False
-    for kind, start, length in _webp_chunks(source, riff_end):
+    for kind, _start, length in _webp_chunks(source, riff_end):
         if kind == b"VP8X":
             flags, rest = _read_exactly(source, 1)[0], _read_exactly(source, length - 1)
             flags &= ~(VP8X_EXIF_FLAG | VP8X_XMP_FLAG)

@@ -36,10 +36,11 @@ def image_create(
 ) -> CreatedImage:
     """Validate, clean, store and record one upload; returns its one-time delete token.
 
-    Personal metadata is removed first (STRIP_METADATA). The file is named after the row's id, so it is written inside the
-    transaction that inserts the row, and removed again if that transaction
-    does not commit: a failure anywhere (validation, name clash, full disk,
-    database) leaves neither a file without a row nor a row without a file.
+    Personal metadata is removed first (STRIP_METADATA). The file is named
+    after the row's id, so it is written inside the transaction that inserts
+    the row, and removed again if that transaction does not commit: a failure
+    anywhere (validation, name clash, full disk, database) leaves neither a
+    file without a row nor a row without a file.
     Call it outside any other transaction, whose rollback it could not see.
     """
     info = inspect_image(file, size=file.size)

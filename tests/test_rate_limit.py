@@ -73,7 +73,8 @@ def test_the_upload_page_answers_429_with_the_message_on_the_form(client, settin
 
 
 @pytest.mark.parametrize(
-    ("spec", "rate"), [("60/m", Rate(60, 60)), (" 5 / s ", Rate(5, 1)), ("1000/d", Rate(1000, 86400))]
+    ("spec", "rate"),
+    [("60/m", Rate(60, 60)), (" 5 / s ", Rate(5, 1)), ("1000/d", Rate(1000, 86400))],
 )
 def test_rates_are_parsed(spec, rate):
     assert parse_rate(spec) == rate

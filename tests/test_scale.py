@@ -32,7 +32,9 @@ def queries_for(client, path) -> int:
     return len(queries)
 
 
-def test_first_and_last_gallery_pages_take_the_same_few_queries(client, ten_thousand_images, settings):
+def test_first_and_last_gallery_pages_take_the_same_few_queries(
+    client, ten_thousand_images, settings
+):
     last = -(-COUNT // settings.GALLERY_PAGE_SIZE)
 
     first_page = queries_for(client, "/")
@@ -41,7 +43,9 @@ def test_first_and_last_gallery_pages_take_the_same_few_queries(client, ten_thou
     assert first_page == last_page <= 3
 
 
-def test_first_and_last_api_pages_take_the_same_few_queries(client, ten_thousand_images, settings):
+def test_first_and_last_api_pages_take_the_same_few_queries(
+    client, ten_thousand_images, settings
+):
     last = -(-COUNT // settings.API_PAGE_SIZE)
 
     first_page = queries_for(client, "/api/images/")

@@ -64,7 +64,9 @@ def test_malformed_values_fail_at_startup(env, message):
 
 def test_make_refuses_a_too_old_python_in_one_line(tmp_path):
     fake = tmp_path / "python3"
-    fake.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Python 3.11.7'; exit 0; fi\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Python 3.11.7'; exit 0; fi\nexit 1\n"
+    )
     fake.chmod(0o755)
 
     result = subprocess.run(

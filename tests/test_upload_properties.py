@@ -2,9 +2,9 @@
 and a refusal leaves nothing in storage."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from images.models import Image
 from tests.conftest import files_of_all_images, stored_files
 from tests.corpus import gif_bytes, jpeg_bytes, png_bytes, webp_bytes
 
