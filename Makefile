@@ -42,6 +42,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-test
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
+check: export DEBUG ?= true
 check: $(VENV)/.installed-test
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
