@@ -89,7 +89,8 @@ def upload(port: int, n: int) -> tuple[float, float, dict]:
     boundary = "bench" + os.urandom(8).hex()
     body = (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench-{n}.png"\r\n'
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="bench-{n}.png"\r\n'
             f"Content-Type: image/png\r\n\r\n"
         ).encode()
         + png(n)
