@@ -13,7 +13,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from images.errors import CorruptImage, NameUnavailable, StorageFull, StorageUnavailable
+from images.errors import (
+    CorruptImage,
+    ImageError,
+    NameUnavailable,
+    StorageFull,
+    StorageUnavailable,
+)
 from images.metadata import strip_metadata
 from images.models import EXTENSIONS, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
@@ -43,9 +49,16 @@ def image_create(
     file without a row nor a row without a file.
     Call it outside any other transaction, whose rollback it could not see.
     """
-    info = inspect_image(file, size=file.size)
-    with _without_metadata(file, info) as (content, info):
-        return _record(content, info, name=name or file.name, uploader_key=uploader_key)
+    try:
+        info = inspect_image(file, size=file.size)
+        with _without_metadata(file, info) as (content, info):
+            return _record(content, info, name=name or file.name, uploader_key=uploader_key)
+    except ImageError as error:
+        logger.info(
+            "image refused name=%r size=%s reason=%s", name or file.name, file.size, error.code,
+            extra={"event": "image.refused", "size": file.size, "reason": error.code},
+        )
+        raise
 
 
 def _record(

@@ -32,6 +32,16 @@ def test_upload_and_delete_each_log_a_line(client, upload, caplog):
     assert events == ["image.uploaded", "image.deleted"]
 
 
+def test_a_refused_upload_logs_its_name_size_and_reason(upload, caplog):
+    caplog.set_level(logging.INFO, logger="live_gallery.images")
+
+    upload(b"<html>not an image</html>", "page.png")
+
+    (record,) = [r for r in caplog.records if getattr(r, "event", None) == "image.refused"]
+    assert (record.reason, record.size) == ("unsupported_image", 25)
+    assert "page.png" in record.getMessage()
+
+
 def test_the_delete_token_never_reaches_a_log_line(client, upload, caplog):
     caplog.set_level(logging.DEBUG)
     body = upload(png_bytes()).json()
