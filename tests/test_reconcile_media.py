@@ -30,13 +30,20 @@ def test_a_consistent_store_reports_nothing(make_image):
     assert reconcile().strip().endswith("found 0 file(s) without row, 0 row(s) without file")
 
 
-def test_it_reports_orphans_and_missing_files_without_fixing(make_image, media_root):
+@pytest.fixture
+def damaged_store(make_image, media_root):
+    """One healthy image, one whose file is gone, and an old file with no row."""
     kept = make_image("kept.png").image
     lost = make_image("lost.png").image
     (media_root / lost.path).unlink()
     orphan = media_root / "images" / "999.png"
     orphan.write_bytes(b"left over by a crash")
     age(orphan)
+    return kept, lost, orphan
+
+
+def test_it_reports_orphans_and_missing_files_without_fixing(damaged_store):
+    kept, lost, orphan = damaged_store
 
     report = reconcile()
 
@@ -46,13 +53,8 @@ def test_it_reports_orphans_and_missing_files_without_fixing(make_image, media_r
     assert set(Image.objects.values_list("pk", flat=True)) == {kept.pk, lost.pk}
 
 
-def test_fix_removes_orphans_and_rows_without_files(make_image, media_root):
-    kept = make_image("kept.png").image
-    lost = make_image("lost.png").image
-    (media_root / lost.path).unlink()
-    orphan = media_root / "images" / "999.png"
-    orphan.write_bytes(b"left over by a crash")
-    age(orphan)
+def test_fix_removes_orphans_and_rows_without_files(damaged_store, media_root):
+    kept, _, _ = damaged_store
 
     report = reconcile("--fix")
 
