@@ -32,7 +32,14 @@ run: $(VENV)/.installed-run
 	@# --verbosity 0: the app logs one line per request itself (LOG_FORMAT).
 	$(BIN)/daphne --verbosity 0 --bind $(HOST) --port $(PORT) core.asgi:application
 
-test: $(VENV)/.installed-test
+# Browser tests: Playwright drives Debian's Chromium (apt-get install -y
+# chromium; never `playwright install`, which downloads a browser). Without
+# /usr/bin/chromium they skip and say so.
+$(VENV)/.installed-e2e: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet --group e2e
+	@touch $@
+
+test: $(VENV)/.installed-test $(VENV)/.installed-e2e
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-report=html --cov-report=xml $(PYTEST_ARGS)
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-test
@@ -42,10 +49,24 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-test
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
+# Every page, light and dark, desktop and phone, into docs/screenshots/.
+screenshots: $(VENV)/.installed-e2e
+	$(BIN)/python scripts/screenshots.py
+
 check: export DEBUG ?= true
 check: $(VENV)/.installed-test
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+
+# Benchmarks (bench/run.py, about 5 minutes) against the local PostgreSQL,
+# with nginx and wrk (apt-get installed when missing); writes
+# docs/performance.md and bench/results/*.json. BENCH_ARGS=--help lists options.
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/pip install --quiet --group bench
+	@touch $@
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) htmlcov coverage.xml .coverage *.egg-info

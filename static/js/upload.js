@@ -108,6 +108,9 @@ function succeed(task, image) {
   link.textContent = image.name; // the stored name, e.g. "cat (2).png"
   task.item.querySelector(".upload-name").replaceChildren(link);
   task.item.querySelector("progress").value = 100;
+  const preview = task.item.querySelector(".upload-preview");
+  preview.src = image.thumbnail_url ?? image.url;
+  preview.hidden = false;
   finish(task, "done", text.textDone);
 }
 

@@ -1,0 +1,136 @@
+"""`make screenshots`: every page, light and dark, desktop and phone.
+
+Starts its own server (tests/e2e/server.py) on an empty database, uploads a
+few pictures as one browser, and writes docs/screenshots/<page>-<device>-<scheme>.png
+with the system's Chromium, as the browser tests use it.
+"""
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.pictures import picture  # noqa: E402
+from tests.e2e.server import BASE_DIR, LiveServer  # noqa: E402
+
+OUT = BASE_DIR / "docs" / "screenshots"
+DEVICES = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+              "is_mobile": True, "has_touch": True},
+}
+SCHEMES = ("light", "dark")
+PICTURES = [  # name, seed, width, height, format
+    ("Harbour at dawn.jpg", 0, 960, 640, "JPEG"), ("Fern.png", 6, 640, 800, "PNG"),
+    ("Lagoon.jpg", 1, 960, 720, "JPEG"), ("Sunflower field.jpg", 2, 800, 800, "JPEG"),
+    ("Dusk.png", 3, 960, 600, "PNG"), ("Sea glass.webp", 4, 720, 720, "WEBP"),
+    ("Evening sky.jpg", 5, 960, 640, "JPEG"), ("Coral.png", 7, 800, 600, "PNG"),
+]
+
+
+def seed(context) -> list[dict]:
+    """Upload the pictures as this browser (the Delete page offers them)."""
+    page = context.new_page()
+    page.goto("/upload/")
+    token = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
+    images = []
+    for name, number, width, height, fmt in PICTURES:
+        response = context.request.post("/upload/", headers={
+            "Accept": "application/json", "X-CSRFToken": token,
+        }, multipart={"file": {"name": name, "mimeType": "application/octet-stream",
+                               "buffer": picture(number, width, height, fmt)}})
+        assert response.status == 201, response.text()
+        images.append(response.json()["image"])
+    page.close()
+    return images
+
+
+def shoot(page, name: str):
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=OUT / f"{name}.png", animations="disabled", caret="initial")
+    print("wrote", (OUT / f"{name}.png").relative_to(BASE_DIR))
+
+
+def pages(context, images, suffix):
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    shoot(page, f"gallery-{suffix}")
+    page.goto("/view/")
+    shoot(page, f"view-{suffix}")
+    page.goto(f"/images/{images[2]['id']}/")
+    shoot(page, f"image-{suffix}")
+    page.goto("/delete/")
+    shoot(page, f"delete-{suffix}")
+    page.close()
+
+
+def upload_page(context, suffix):
+    """Two finished uploads, one refused, one on its way (a throttled network)."""
+    page = context.new_page()
+    page.goto("/upload/")
+    page.get_by_label("Images").set_input_files([
+        {"name": "Lighthouse.jpg", "mimeType": "image/jpeg",
+         "buffer": picture(5, 640, 480, "JPEG")},
+        {"name": "shopping-list.txt", "mimeType": "text/plain", "buffer": b"milk, eggs"},
+        {"name": "Pebbles.png", "mimeType": "image/png", "buffer": picture(2, 320, 240)},
+    ])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator(".upload[data-state=done]")).to_have_count(2)
+    expect(page.locator(".upload[data-state=failed]")).to_have_count(1)
+    network = context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 400_000,
+    })
+    page.get_by_label("Images").set_input_files([
+        {"name": "Holiday video still.png", "mimeType": "image/png", "buffer": bytes(4_000_000)},
+    ])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_function(
+        "() => document.querySelector('.upload[data-state=uploading] progress')?.value >= 30"
+    )
+    page.evaluate("document.activeElement.blur()")
+    page.screenshot(path=OUT / f"upload-{suffix}.png", animations="disabled", caret="initial")
+    print("wrote", (OUT / f"upload-{suffix}.png").relative_to(BASE_DIR))
+    page.get_by_role("button", name="Cancel").click()
+    page.close()
+
+
+def main():
+    if not CHROMIUM.exists():
+        sys.exit(f"make screenshots needs Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.png"):
+        if re.fullmatch(r"[a-z]+-(desktop|phone)-(light|dark)\.png", old.name):
+            old.unlink()
+    with tempfile.TemporaryDirectory() as root, LiveServer(Path(root)) as server, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        owner = browser.new_context(base_url=server.url, locale="en-US")
+        images = seed(owner)
+        state = owner.storage_state()
+        variants = [(device, scheme) for device in DEVICES for scheme in SCHEMES]
+        contexts = {
+            variant: browser.new_context(
+                base_url=server.url, locale="en-US", storage_state=state,
+                color_scheme=variant[1], reduced_motion="reduce", **DEVICES[variant[0]],
+            )
+            for variant in variants
+        }
+        for (device, scheme), context in contexts.items():
+            pages(context, images, f"{device}-{scheme}")
+        # Last: these uploads add to the gallery the other pictures show.
+        for (device, scheme), context in contexts.items():
+            upload_page(context, f"{device}-{scheme}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
