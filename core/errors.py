@@ -5,6 +5,7 @@ import logging
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("live_gallery.errors")
 
@@ -16,7 +17,10 @@ def json_error(code: str, message: str, status: int, **headers) -> JsonResponse:
 
 
 def is_api(request) -> bool:
-    return request.path.startswith("/api/")
+    """JSON for the API, and for scripts on our pages that ask for it (upload.js)."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 def error_page(request, status: int, title: str, message: str):
@@ -32,20 +36,22 @@ def _error(request, status, code, title, message):
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400, "bad_request", "Bad request", "The request was malformed.")
+    return _error(request, 400, "bad_request", _("Bad request"), _("The request was malformed."))
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "forbidden", "Forbidden", "You may not do that.")
+    return _error(request, 403, "forbidden", _("Forbidden"), _("You may not do that."))
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, "not_found", "Not found", "There is nothing at this address.")
+    return _error(
+        request, 404, "not_found", _("Not found"), _("There is nothing at this address.")
+    )
 
 
 def server_error(request):
     return _error(
-        request, 500, "server_error", "Server error", "Something went wrong on our side."
+        request, 500, "server_error", _("Server error"), _("Something went wrong on our side.")
     )
 
 
@@ -54,8 +60,8 @@ def csrf_failure(request, reason=""):
         request,
         403,
         "csrf_failed",
-        "Form expired",
-        "The form could not be verified (CSRF). Reload the page and try again.",
+        _("Form expired"),
+        _("The form could not be verified (CSRF). Reload the page and try again."),
     )
 
 
@@ -76,9 +82,9 @@ class ServiceUnavailableMiddleware:
         if not isinstance(exception, DatabaseError):
             return None
         logger.error("database unavailable: %s", exception)
-        message = "The database is unavailable; try again shortly."
+        message = _("The database is unavailable; try again shortly.")
         if is_api(request):
             return json_error("service_unavailable", message, 503, **{"Retry-After": "5"})
-        response = error_page(request, 503, "Service unavailable", message)
+        response = error_page(request, 503, _("Service unavailable"), message)
         response["Retry-After"] = "5"
         return response

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import json_error
@@ -29,9 +30,8 @@ def api_view(*methods):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in methods:
-                response = json_error(
-                    "method_not_allowed", f"Use {', '.join(methods)} here.", 405
-                )
+                message = _("Use %(methods)s here.") % {"methods": ", ".join(methods)}
+                response = json_error("method_not_allowed", message, 405)
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
@@ -98,15 +98,15 @@ def _list(request):
     except ValueError:
         page_size = 0
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        message = f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}."
+        message = _("page_size must be a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}
         return json_error("invalid_page_size", message, 400)
     paginator = Paginator(Image.objects.newest_first(), page_size)
     try:
         page = paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:
-        return json_error("invalid_page", "The page must be a whole number from 1.", 400)
+        return json_error("invalid_page", _("The page must be a whole number from 1."), 400)
     except EmptyPage:
-        return json_error("page_not_found", "There is no such page.", 404)
+        return json_error("page_not_found", _("There is no such page."), 404)
     origin = origin_of(request)
 
     def link(number):

@@ -132,9 +132,27 @@ async function resync(tries) {
     resyncSoon(tries - 1);
     return;
   }
-  // Tiles already shown are kept, so their images do not flash or reload.
-  grid.replaceChildren(...data.results.map((image) => findTile(image.id) ?? tile(image)));
+  showOnly(data.results);
   setCount(data.count);
+}
+
+// Make the grid show exactly `images`, in order, touching as little as it can:
+// tiles already shown stay where they are (no image flashes or reloads, and a
+// focused tile keeps keyboard focus); missing ones are inserted in place.
+function showOnly(images) {
+  const wanted = new Set(images.map((image) => String(image.id)));
+  for (const item of [...grid.children]) {
+    if (!wanted.has(item.dataset.imageId)) removeTile(item);
+  }
+  let next = grid.firstElementChild;
+  for (const image of images) {
+    const shown = findTile(image.id);
+    if (shown !== null && shown === next) {
+      next = next.nextElementSibling;
+    } else {
+      grid.insertBefore(shown ?? tile(image), next);
+    }
+  }
 }
 
 connectLive(grid.dataset.socket, {

@@ -121,7 +121,6 @@ def test_the_language_switcher_changes_the_language_and_stays_on_the_page(page):
 
 
 
-@pytest.mark.xfail(reason="gallery.js re-sync replaces every tile, so the focused one is lost")
 def test_a_focused_tile_keeps_focus_while_the_gallery_catches_up(page, api):
     image = api.upload("focus.png")
 
