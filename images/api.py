@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import json_error
-from images import access, services
-from images.errors import DeleteForbidden, ImageError, ImageNotFound, NoFile, TooManyFiles
+from images import access, services, uploads
+from images.errors import DeleteForbidden, ImageError, ImageNotFound
 from images.models import Image
-from images.ratelimit import check_upload_rate
 from images.serializers import image_data, origin_of
 
 
@@ -71,13 +70,7 @@ def _get(pk: int) -> Image:
 
 
 def _upload(request):
-    check_upload_rate(request)
-    files = request.FILES.getlist("file")
-    if not files:
-        raise NoFile()
-    if len(files) > 1 or len(request.FILES) > 1:
-        raise TooManyFiles()
-    created = services.image_create(file=files[0], name=request.POST.get("name") or None)
+    created = uploads.create_from_request(request)
     body = image_data(created.image, origin=origin_of(request))
     body["delete_token"] = created.delete_token
     response = JsonResponse(body, status=201)

@@ -11,8 +11,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import error_page, json_error
-from images import access, services
-from images.errors import ImageError, NoFile, RateLimited, TooManyFiles
+from images import access, services, uploads
+from images.errors import ImageError, RateLimited
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
 from images.ratelimit import check_upload_rate
@@ -79,18 +79,11 @@ def _upload_one_as_json(request):
     Unlike the API's answer this one has no delete token: the right to delete
     stays with the session, as for a plain form post.
     """
-    files = request.FILES.getlist("file")
+    key = access.uploader_key(request, create=True)
     try:
-        if not files:
-            raise NoFile()
-        if len(files) > 1 or len(request.FILES) > 1:
-            raise TooManyFiles()
-        key = access.uploader_key(request, create=True)
-        check_upload_rate(request)
-        name = request.POST.get("name") or None
-        image = services.image_create(file=files[0], name=name, uploader_key=key).image
+        image = uploads.create_from_request(request, uploader_key=key).image
     except ImageError as error:
-        return json_error(error.code, error.message, error.status, **getattr(error, "headers", {}))
+        return json_error(error.code, error.message, error.status, **error.headers)
     response = JsonResponse({"image": image_data(image, origin=origin_of(request))}, status=201)
     response["Location"] = request.build_absolute_uri(image.get_absolute_url())
     return response
