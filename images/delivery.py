@@ -9,6 +9,7 @@ from disk itself and only falls back here (docs/deployment.md).
 
 from asgiref.sync import sync_to_async
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 
@@ -48,12 +49,21 @@ async def thumbnail_bytes(request, pk: int, width: int):
     return await _serve(request, Image.thumbnail_name(pk, width), "image/webp", etag)
 
 
-async def _image_or_none(pk: int) -> Image | None:
+def _lookup(pk: int) -> Image | None:
     fields = ("path", "size", "content_type", "sha256", "has_thumbnails")
     try:
-        return await Image.objects.only(*fields).aget(pk=pk)
+        return Image.objects.only(*fields).get(pk=pk)
     except Image.DoesNotExist:
         return None
+    finally:
+        # The response may stream for seconds, or be abandoned by its client:
+        # give the (pooled) connection back now, not at request_finished —
+        # held for every download, a busy moment used up the whole pool.
+        connection.close()
+
+
+async def _image_or_none(pk: int) -> Image | None:
+    return await sync_to_async(_lookup)(pk)
 
 
 async def _serve(request, name: str, content_type: str, etag: str, size: int | None = None):

@@ -80,3 +80,18 @@ def test_post_is_405(client, make_image):
     image = make_image().image
 
     assert client.post(f"/image/{image.pk}").status_code == 405
+
+
+async def test_the_database_connection_is_given_back_before_the_bytes_stream(
+    async_client, make_image_async
+):
+    """A download may take long or be abandoned; it must not hold a pooled connection."""
+    from asgiref.sync import sync_to_async
+    from django.db import connection
+
+    image, data = await make_image_async(png_bytes(width=300, height=300))
+
+    response = await async_client.get(f"/image/{image.pk}")
+
+    assert await sync_to_async(lambda: connection.connection is None)()
+    assert b"".join([chunk async for chunk in response.streaming_content]) == data
