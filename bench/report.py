@@ -1,0 +1,535 @@
+"""Render bench results (JSON) as docs/performance.md, and as a terminal summary.
+
+    .venv/bin/python bench/report.py [bench/results/latest.json]   # rewrites the doc
+
+The numbers come from the JSON only; bench/findings.md (hand-written analysis
+of the limits, with the measurements behind it) is appended as it stands.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FINDINGS = HERE / "findings.md"
+KB = 1000
+
+SECTION_TITLES = {
+    "serving": "1. Image bytes",
+    "thumbnails": "2. Gallery thumbnails",
+    "scale": "3. A gallery of 10,000 images",
+    "fanout": "4. Live fan-out",
+    "uploads": "5. Uploads",
+    "pool": "6. Database connection pool",
+}
+
+
+def _met(ok: bool | None) -> str:
+    return "—" if ok is None else ("**yes**" if ok else "**no**")
+
+
+def _rps(arm: dict) -> str:
+    return f"{arm['median_rps']:,.0f}"
+
+
+def _p(summary: dict) -> str:
+    return f"p50 {summary['p50']:.0f}, max {summary['max']:.0f}"
+
+
+def _serving_rows(r: dict) -> list:
+    arms = r["arms"]
+    daphne = f"{r['ratio_daphne_image']:.3f}× ({_rps(arms['daphne_image'])} req/s); "
+    daphne += f"304: {_rps(arms['daphne_304'])} req/s"
+    if wedged := r.get("daphne_wedged_after"):
+        runs = 2 * len(arms["daphne_image"]["runs"])
+        daphne += f"; **unready after {len(wedged)} of {runs} runs**"
+    return [
+        (
+            "`GET /image/<id>`: nginx with the project's config vs nginx plain static",
+            "≥ 0.9×",
+            f"{r['ratio_nginx_image']:.2f}× ({_rps(arms['nginx_image'])} vs "
+            f"{_rps(arms['nginx_static'])} req/s)",
+            _met(r["ratio_nginx_image"] >= 0.9),
+        ),
+        ("`GET /image/<id>`: daphne alone vs nginx plain static", "— (reported)", daphne, "—"),
+    ]
+
+
+def _thumbnail_rows(r: dict) -> list:
+    measured = f"{r['bytes_1x_total'] / KB:,.0f} KB (2×: {r['bytes_2x_total'] / KB:,.0f} KB)"
+    return [
+        (
+            "Gallery first page, 24 photos: image bytes a 1× desktop browser loads",
+            "≤ 300 KB",
+            measured,
+            _met(r["bytes_1x_total"] <= 300 * KB),
+        )
+    ]
+
+
+def _scale_rows(r: dict) -> list:
+    q, ratios = r["queries"], r["ratios"]
+    first_last = (q["gallery first page, 10k"], q["gallery last page, 10k"])
+    api_first_last = (q["API first page, 10k"], q["API last page, 10k"])
+    measured = (
+        f"queries {first_last[0]}/{first_last[1]} (gallery), "
+        f"{api_first_last[0]}/{api_first_last[1]} (API); time last/first: gallery "
+        f"{ratios['gallery last / first']}×, API {ratios['API last / first']}×"
+    )
+    same = first_last[0] == first_last[1] and api_first_last[0] == api_first_last[1]
+    return [
+        (
+            "10,000 images: first vs last page (SQL queries; server time reported)",
+            "same queries",
+            measured,
+            _met(same),
+        )
+    ]
+
+
+def _fanout_rows(r: dict) -> list:
+    split, single = r["split"], r["single"]
+    last_split, last_single = split["to_last_subscriber_ms"], single["to_last_subscriber_ms"]
+    none = r["no_subscribers"]["upload_response_ms"]["p50"]
+    missed = split["missed_deliveries"] + single["missed_deliveries"]
+    duplicates = split["duplicate_deliveries"] + single["duplicate_deliveries"]
+    return [
+        (
+            f"Fan-out, {split['sockets']:,} subscribers on 2 processes: upload start → "
+            "last subscriber, p99",
+            "< 150 ms",
+            f"{last_split['p99']:.0f} ms ({_p(last_split)})",
+            _met(last_split["p99"] < 150),
+        ),
+        (
+            f"Fan-out, {single['sockets']:,} subscribers on 1 process, p99",
+            "< 200 ms",
+            f"{last_single['p99']:.0f} ms ({_p(last_single)})",
+            _met(last_single["p99"] < 200),
+        ),
+        (
+            f"Upload response time with {split['sockets']:,} subscribers vs none (p50)",
+            "≤ 2×",
+            f"{r['upload_ratio_split_vs_none']}× "
+            f"({split['upload_response_ms']['p50']:.0f} vs {none:.0f} ms)",
+            _met(r["upload_ratio_split_vs_none"] <= 2),
+        ),
+        (
+            "Events missed by a subscriber",
+            "none",
+            f"{missed} missed deliveries, {duplicates} duplicates",
+            _met(missed == 0),
+        ),
+    ]
+
+
+def _upload_rows(r: dict) -> list:
+    jpeg, memory = r["latency"]["jpeg_5m"], r["memory"]
+    uploads = f"{memory['uploads_at_once']} × {memory['file_bytes'] / 1e6:.1f} MB uploads"
+    return [
+        (
+            "5 MB JPEG: HTTP upload vs bare `image_create` (p50)",
+            "≤ 1.5×",
+            f"{jpeg['ratio_http_vs_bare']}× "
+            f"({jpeg['http_ms']['p50']:.0f} vs {jpeg['bare_ms']['p50']:.0f} ms)",
+            _met(jpeg["ratio_http_vs_bare"] <= 1.5),
+        ),
+        (
+            f"Peak RSS of daphne above idle, {uploads} at once",
+            "≤ 150 MB",
+            f"{memory['peak_above_idle_mib'] * 1.048576:.0f} MB "
+            f"(idle {memory['idle_rss_mib']:.0f} MiB, peak {memory['peak_rss_mib']:.0f} MiB)",
+            _met(memory["peak_above_idle_mib"] * 1.048576 <= 150),
+        ),
+    ]
+
+
+def _pool_rows(r: dict) -> list:
+    arms = r["arms"]
+    measured = "; ".join(
+        f"{_load_label(r, load)}: {ratio}× ({_rps(arms[f'pool_10_{load}'])} vs "
+        f"{_rps(arms[f'no_pool_{load}'])} req/s)"
+        for load, ratio in r["ratios_pool_vs_none"].items()
+    )
+    return [
+        (
+            "psycopg pool (DATABASE_POOL_SIZE=10) vs none",
+            "— (show the effect)",
+            measured,
+            "—",
+        )
+    ]
+
+
+def _load_label(r: dict, load: str) -> str:
+    path, connections = r["loads"][load]["path"], r["loads"][load]["connections"]
+    what = "list" if path == "/api/images/" else "one image"
+    return f"{what}, {connections} connections"
+
+
+TARGET_ROWS = {
+    "serving": _serving_rows,
+    "thumbnails": _thumbnail_rows,
+    "scale": _scale_rows,
+    "fanout": _fanout_rows,
+    "uploads": _upload_rows,
+    "pool": _pool_rows,
+}
+
+
+def targets(results: dict) -> list[tuple[str, str, str, str]]:
+    """(what, target, measured, met) for every section that ran."""
+    rows = []
+    for name, make in TARGET_ROWS.items():
+        if name in results.get("sections", {}):
+            rows += make(results["sections"][name])
+    return rows
+
+
+def summary(results: dict) -> str:
+    lines = [
+        f"{what}: {measured}  [target {target}; met {met.strip('*')}]"
+        for what, target, measured, met in targets(results)
+    ]
+    for name, error in results.get("errors", {}).items():
+        lines.append(f"{name}: FAILED ({error.strip().splitlines()[-1]})")
+    for name, why in results.get("skipped", {}).items():
+        lines.append(f"{name}: skipped ({why})")
+    lines.append(f"total {results['timings_s'].get('total', '?')} s")
+    return "\n".join(lines)
+
+
+def _table(header: list[str], rows: list) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+MS_HEADER = ["p50 ms", "p90 ms", "p99 ms", "max ms", "n"]
+
+
+def _ms(summary: dict) -> list:
+    return [summary["p50"], summary["p90"], summary["p99"], summary["max"], summary["n"]]
+
+
+def _runs(values) -> str:
+    return ", ".join(f"{v:,.0f}" for v in values)
+
+
+SERVING_ARMS = {
+    "nginx_image": "nginx, project config: `/image/<id>` from disk (`try_files`)",
+    "nginx_static": "nginx: the same file as a plain static file (baseline)",
+    "daphne_image": "daphne alone: `/image/<id>` (Django async view, streamed)",
+    "daphne_304": "daphne alone: `/image/<id>` with `If-None-Match` → 304",
+    "nginx_thumbnail": "nginx, project config: `/image/<id>/w320.webp`",
+}
+
+
+def render_serving(r: dict, duration: int) -> str:
+    arms = r["arms"]
+    static = arms["nginx_static"]["median_rps"]
+    rows = [
+        [
+            SERVING_ARMS[name],
+            _rps(arm),
+            f"{arm['median_rps'] / static:.3f}×",
+            arm["median_latency_avg_ms"],
+            arm["median_latency_p99_ms"],
+            _runs(arm["runs"]),
+            arm["errors"],
+        ]
+        for name, arm in arms.items()
+    ]
+    header = ["arm", "req/s (median)", "vs plain", "avg ms", "p99 ms", "runs (req/s)", "errors"]
+    differences = "\n".join(
+        f"- `{key}`: nginx `{value['nginx']}`, app `{value['app']}`"
+        for key, value in r["header_differences"].items()
+    )
+    commands = "\n".join(f"    {arm['command']}" for arm in arms.values())
+    if wedged := r.get("daphne_wedged_after", []):
+        wedge = (
+            f"**daphne alone stopped answering after {len(wedged)} of its runs** "
+            f"({', '.join(wedged)}): `/readyz` answered 503 (database pool exhausted) a "
+            "second after wrk ended, so the bench replaced the process before the next run."
+        )
+    else:
+        wedge = "daphne alone answered `/readyz` after every run."
+    served = "yes" if r["served_by_nginx"] else "**no** (the app answered)"
+    return f"""A {r["file_bytes"]:,}-byte PNG uploaded through the API;
+`wrk -t2 -c32 -d{duration}s`, arms alternated run by run, median of the runs. nginx answered
+`/image/<id>` itself: {served} (its ETag is nginx's, not the SHA-256).
+
+{_table(header, rows)}
+
+`errors`: non-2xx/3xx answers and socket errors over all runs. {wedge}
+
+Response headers of `/image/<id>` that differ between nginx and daphne (Date, Server, the ETag
+value, Last-Modified, Accept-Ranges and Connection left aside):
+
+{differences or "- none"}
+
+Commands:
+
+{commands}
+"""
+
+
+def render_thumbnails(r: dict, duration: int) -> str:
+    rows = [
+        [
+            "24 × 320w thumbnails (1× screens)",
+            f"**{r['bytes_1x_total'] / KB:,.0f} KB** (median {r['bytes_1x_median'] / KB:.1f} KB, "
+            f"max {r['bytes_1x_max'] / KB:.1f} KB)",
+        ],
+        [
+            "24 × 640w thumbnails (2× screens)",
+            f"{r['bytes_2x_total'] / KB:,.0f} KB (median {r['bytes_2x_median'] / KB:.1f} KB)",
+        ],
+        ["the originals, for comparison", f"{r['original_bytes_total'] / KB:,.0f} KB"],
+        ["the HTML page itself", f"{r['html_bytes'] / KB:.1f} KB"],
+    ]
+    shown = "yes" if r["page_shows_uploaded"] else "**no**"
+    return f"""{r["photos"]} camera-like {r["photo_pixels"]} JPEGs (median
+{r["original_bytes_median"] / 1e6:.1f} MB; bench/media.py) uploaded through the API (median
+{r["upload_seconds_median"] * 1000:.0f} ms each), then `GET /` and every tile image it references.
+Tiles declare `sizes="{r["sizes_attribute"]}"`: a 1× desktop browser wants 256 px and takes the
+320w candidate (`src`); a 2× screen wants 512 px and takes 640w.
+
+{_table(["what the first page loads", "bytes"], rows)}
+
+Thumbnail type: {", ".join(r["thumbnail_types"])}. The page showed exactly the uploaded images:
+{shown}. KB = 1,000 bytes.
+"""
+
+
+def render_scale(r: dict, duration: int) -> str:
+    rows = [[label, *_ms(summary)] for label, summary in r["times_ms"].items()]
+    queries = [[label, count] for label, count in r["queries"].items()]
+    ratios = ", ".join(f"{k}: **{v}×**" for k, v in r["ratios"].items())
+    return f"""{r["rows"]:,} rows bulk-inserted (no files, {r["insert_seconds"]} s) and `VACUUM
+ANALYZE`d, as autovacuum would have by then; another database, copied from the same migrated
+template, stays empty; one daphne each. Each URL is requested in turn,
+{r["requests_per_url"]} times, over a keep-alive connection, timed at the client (after 5 warm-up
+rounds).
+
+{_table(["URL", *MS_HEADER], rows)}
+
+Ratios of medians: {ratios}.
+
+SQL queries per request (Django's test client in a helper process; tests/test_scale.py asserts
+first == last):
+
+{_table(["page", "queries"], queries)}
+"""
+
+
+def render_fanout(r: dict, duration: int) -> str:
+    scenarios = [("1,000 on 2 processes", r["split"])]
+    if "split_upload_elsewhere" in r:
+        scenarios.append(("1,000 on 2 processes, upload to a 3rd", r["split_upload_elsewhere"]))
+    scenarios.append(("500 on 1 process", r["single"]))
+    rows = []
+    for label, s in scenarios:
+        rows.append(
+            [f"{label}: upload start → **last** subscriber", *_ms(s["to_last_subscriber_ms"])]
+        )
+        rows.append([f"{label}: upload start → each delivery", *_ms(s["to_every_subscriber_ms"])])
+        rows.append([f"{label}: upload response", *_ms(s["upload_response_ms"])])
+    rows.append(
+        ["no subscribers: upload response", *_ms(r["no_subscribers"]["upload_response_ms"])]
+    )
+    checks = []
+    for label, s in scenarios:
+        cpu = ", ".join(f"{n} {ms} ms" for n, ms in s.get("cpu_ms_per_event", {}).items())
+        checks.append(
+            f"- {label}: {s['sockets']} sockets ({s['failed_to_connect']} failed to connect), "
+            f"{s['events']} events, {s['missed_deliveries']} missed deliveries, "
+            f"{s['sockets_missing_an_event']} sockets missing an event, "
+            f"{s['duplicate_deliveries']} duplicates. CPU per event: {cpu}."
+        )
+    none = r["no_subscribers"]["upload_response_ms"]["p50"]
+    elsewhere = ""
+    if "split_upload_elsewhere" in r:
+        ratio = r["split_upload_elsewhere"]["upload_response_ms"]["p50"] / none
+        elsewhere = (
+            f"; **{ratio:.2f}×** when the upload goes to a third daphne process that holds no "
+            "sockets (A and B still fan out)"
+        )
+    return f"""Layer `{r["layer"]}` on a private redis-server, shared by daphne A and B (and C)
+with PostgreSQL. Uploads: {r["upload"]}, one at a time; after each the bench waits until every
+socket has the event (at most 5 s), then pauses 150 ms. Subscribers: `websockets` clients in
+{r["client_processes"]} processes of their own, half the sockets each, Origin set; arrivals
+stamped with CLOCK_MONOTONIC, as is each upload's start. The first 3 uploads of each scenario
+warm up. With 30 events, p99 is close to the maximum.
+
+{_table(["scenario", *MS_HEADER], rows)}
+
+Upload response with 1,000 subscribers vs none (p50):
+**{r["upload_ratio_split_vs_none"]}×**{elsewhere}.
+
+{chr(10).join(checks)}
+
+CPU per event is the CPU time each process used during the scenario divided by the uploads: it does
+not depend on what else the machine was doing, unlike the latencies.
+"""
+
+
+def render_uploads(r: dict, duration: int) -> str:
+    rows = []
+    for name, label in (("png_100k", "PNG"), ("jpeg_5m", "JPEG")):
+        lat = r["latency"][name]
+        size = (
+            f"{lat['bytes'] / 1e6:.1f} MB" if lat["bytes"] > 1e6 else f"{lat['bytes'] / KB:.0f} KB"
+        )
+        rows.append([f"{size} {label}: HTTP `POST /api/images/`", *_ms(lat["http_ms"])])
+        rows.append([f"{size} {label}: bare `image_create`", *_ms(lat["bare_ms"])])
+    throughput = [
+        [
+            name,
+            t["uploads"],
+            t["in_flight"],
+            t["per_second"],
+            t["mb_per_second"],
+            t["latency_ms"]["p50"],
+            t["latency_ms"]["p90"],
+            round(1000 / r["latency"][name]["bare_ms"]["p50"], 1),
+        ]
+        for name, t in r["throughput"].items()
+    ]
+    header = ["file", "uploads", "in flight", "uploads/s", "MB/s", "p50 ms", "p90 ms", "bare /s"]
+    m = r["memory"]
+    ratios = ", ".join(f"{n}: **{lat['ratio_http_vs_bare']}×**" for n, lat in r["latency"].items())
+    return f"""Latency: HTTP uploads to daphne (PostgreSQL) alternate, in small batches, with
+`images.services.image_create` on the same file in a helper process: validation, metadata,
+thumbnails, the row and the file — the work itself, without HTTP. Every upload has its own name.
+
+{_table(["upload", *MS_HEADER], rows)}
+
+HTTP vs bare (p50): {ratios}.
+
+Throughput with 4 uploads in flight (bare: one process, one at a time, = 1 / p50):
+
+{_table(header, throughput)}
+
+Memory: a fresh daphne, idle after one small upload: **{m["idle_rss_mib"]} MiB** VmRSS. Then
+{m["uploads_at_once"]} uploads of a {m["file_bytes"] / 1e6:.1f} MB JPEG at once (VmRSS sampled
+every 5 ms, {m["samples"]} samples, and VmHWM): peak **{m["peak_rss_mib"]} MiB, i.e.
+{m["peak_above_idle_mib"]} MiB above idle**; {m["rss_after_mib"]} MiB a second later. Those uploads
+took p50 {m["upload_ms"]["p50"]:,.0f} ms, max {m["upload_ms"]["max"]:,.0f} ms.
+"""
+
+
+def render_pool(r: dict, duration: int) -> str:
+    labels = {"pool_10": "POOL_SIZE=10 (default)", "no_pool": "POOL_SIZE=0"}
+    rows = []
+    for arm_name, arm in r["arms"].items():
+        setting = "pool_10" if arm_name.startswith("pool_10") else "no_pool"
+        load = arm_name.removeprefix(setting + "_")
+        rows.append(
+            [
+                labels[setting],
+                f"`{r['loads'][load]['path']}`",
+                r["loads"][load]["connections"],
+                _rps(arm),
+                arm["median_latency_avg_ms"],
+                _runs(arm["runs"]),
+                arm["connections_per_request"],
+                arm["errors"],
+            ]
+        )
+    header = ["DATABASE_", "path", "wrk -c", "req/s", "avg ms", "runs", "new conns/req", "errors"]
+    commands = "\n".join(f"    {arm['command']}" for arm in r["arms"].values())
+    ratios = ", ".join(
+        f"{_load_label(r, load)}: **{v}×**" for load, v in r["ratios_pool_vs_none"].items()
+    )
+    return f"""Two daphne processes on the same database (holding the images of the sections
+before), one per setting; `wrk` alternates between them. New PostgreSQL connections counted by
+`pg_stat_database.sessions`.
+
+{_table(header, rows)}
+
+Pool vs none, requests per second: {ratios}.
+
+{commands}
+"""
+
+
+RENDERERS = {
+    "serving": render_serving,
+    "thumbnails": render_thumbnails,
+    "scale": render_scale,
+    "fanout": render_fanout,
+    "uploads": render_uploads,
+    "pool": render_pool,
+}
+
+
+def _header(results: dict) -> str:
+    m = results["machine"]
+    versions = ", ".join(f"{name} {version}" for name, version in m["versions"].items())
+    target_rows = [list(row) for row in targets(results)]
+    timings = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results["timings_s"].items())
+    loads = ", ".join(f"{name} {value:.1f}" for name, value in results["load_average"].items())
+    options = " ".join(results["argv"]) or "none"
+    return f"""# Performance
+
+Measured by `make bench` (`bench/run.py`, options: {options}) on {results["started"]}, rendered
+from `bench/results/{results["id"]}.json` — rerun rather than edit. Medians of several runs; arms
+being compared alternate run by run. Machines are noisy: compare inside one run, not across runs
+or machines.
+
+## Targets
+
+{_table(["what", "target", "measured", "met?"], target_rows)}
+
+## Machine
+
+| | |
+|---|---|
+| CPUs (nproc) | {m["nproc"]} |
+| CPU model | {m["cpu_model"]} |
+| memory | {m["memory_gib"]} GiB |
+| OS, kernel | {m["os"]}, {m["kernel"]} |
+| versions | {versions} |
+| open-files limit | {results["open_files_limit"]} |
+| 1-minute load average (start, before each section, end) | {loads} |
+
+A load average above 0 at the start means other work shared the machine: the latencies below
+then include waiting for a CPU. Time taken: {timings}. Clients (wrk, the bench, the WebSocket
+subscribers) ran on the same {m["nproc"]} CPUs as the servers.
+
+Set-up: a throwaway PostgreSQL database `lg_bench_<pid>` (and two copies for section 3), migrated;
+MEDIA_ROOT and STATIC_ROOT in a temporary folder; daphne run as the Dockerfile runs it (`daphne
+--proxy-headers --application-close-timeout 10 --verbosity 0 core.asgi:application`) with
+`DEBUG=false`, a `SECRET_KEY`, `ALLOWED_HOSTS=127.0.0.1,localhost`, `LOG_LEVEL=INFO` (a log line
+per request, to a file), no upload rate limit, `SERVE_STATIC=true` for daphne alone. nginx: every
+`deploy/nginx/templates/*.template` rendered with envsubst as the nginx image does, its container
+paths (`/srv/media`, `/srv/static`, `/etc/nginx/conf.d/`) rewritten to the bench's folders in the
+rendered copies, inside the nginx image's `nginx.conf` settings (access log on, `worker_processes
+auto`); the app upstream is a daphne with `TRUST_PROXY_HEADERS=true`, `SERVE_STATIC=false`.
+"""
+
+
+def render(results: dict) -> str:
+    duration = results["options"]["duration"]
+    parts = [_header(results)]
+    for name, title in SECTION_TITLES.items():
+        if name in results["sections"]:
+            body = RENDERERS[name](results["sections"][name], duration)
+        elif name in results.get("errors", {}):
+            body = f"Failed:\n\n```\n{results['errors'][name].strip()}\n```\n"
+        elif name in results.get("skipped", {}):
+            body = f"Skipped: {results['skipped'][name]}.\n"
+        else:
+            body = "Not run this time.\n"
+        parts.append(f"## {title}\n\n{body}")
+    if FINDINGS.exists():
+        parts.append(FINDINGS.read_text())
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results" / "latest.json"
+    results = json.loads(source.read_text())
+    (HERE.parent / "docs" / "performance.md").write_text(render(results))
+    print(summary(results))
