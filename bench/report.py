@@ -7,6 +7,7 @@ of the limits, with the measurements behind it) is appended as it stands.
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -464,9 +465,15 @@ RENDERERS = {
 }
 
 
+def _version(text: str) -> str:
+    """The version in `nginx -v`, `wrk -v` and `redis-server --version` banners."""
+    match = re.search(r"(?:/|v=)(\S+)", text) if " " in text else None
+    return match.group(1) if match else text
+
+
 def _header(results: dict) -> str:
     m = results["machine"]
-    versions = ", ".join(f"{name} {version}" for name, version in m["versions"].items())
+    versions = ", ".join(f"{name} {_version(version)}" for name, version in m["versions"].items())
     target_rows = [list(row) for row in targets(results)]
     timings = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results["timings_s"].items())
     loads = ", ".join(f"{name} {value:.1f}" for name, value in results["load_average"].items())
