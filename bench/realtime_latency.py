@@ -30,28 +30,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
+from lib import BIN, ROOT, free_port, wait_until
 from PIL import Image
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(ready, what: str, seconds: float = 30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if ready():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{what} did not start within {seconds:.0f} s")
 
 
 def create_database(url: str):
