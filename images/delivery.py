@@ -71,19 +71,25 @@ async def _serve(request, name: str, content_type: str, etag: str, size: int | N
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
         for header, value in headers.items():
             not_modified.headers.setdefault(header, value)
-        return not_modified
+        return _language_neutral(not_modified)
     headers["Content-Type"] = content_type
     if size is not None:
         headers["Content-Length"] = str(size)
     if request.method == "HEAD":
-        return HttpResponse(headers=headers)
+        return _language_neutral(HttpResponse(headers=headers))
 
     try:
         file = await sync_to_async(default_storage.open, thread_sensitive=False)(name, "rb")
     except FileNotFoundError:
         # The row outlived its file (see `manage.py reconcile_media`).
         return await sync_to_async(page_not_found)(request)
-    return StreamingHttpResponse(_chunks(file), headers=headers)
+    return _language_neutral(StreamingHttpResponse(_chunks(file), headers=headers))
+
+
+def _language_neutral(response):
+    """Bytes are the same in every language (core.i18n.PageLocaleMiddleware)."""
+    response.language_neutral = True
+    return response
 
 
 async def _chunks(file):

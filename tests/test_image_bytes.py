@@ -34,6 +34,16 @@ async def test_it_streams_from_an_async_iterator_under_asgi(async_client, make_i
     assert b"".join([chunk async for chunk in response.streaming_content]) == data
 
 
+def test_image_bytes_do_not_vary_by_language(client, make_image):
+    image = make_image().image
+
+    response = client.get(f"/image/{image.pk}", headers={"accept-language": "ru"})
+
+    assert "Accept-Language" not in response.get("Vary", "")
+    assert "Content-Language" not in response
+    assert "Accept-Language" in client.get("/", headers={"accept-language": "ru"})["Vary"]
+
+
 def test_head_gives_the_headers_without_the_body(client, make_image):
     data = png_bytes()
     image = make_image(data=data).image
