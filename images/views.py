@@ -119,14 +119,11 @@ def detail(request, pk: int):
 def delete(request):
     """Choose (picker or id), confirm, delete; 303 back with a message."""
     source = request.POST if request.method == "POST" else request.GET
-    if "id" not in source:
-        choices = access.deletable_on_page(request).newest_first()[:PICKER_LIMIT]
-        return render(request, "images/delete.html", {"form": ImageIdForm(), "choices": choices})
-    form = ImageIdForm(source)
+    form = ImageIdForm(source) if "id" in source else ImageIdForm()
     if not form.is_valid():
         choices = access.deletable_on_page(request).newest_first()[:PICKER_LIMIT]
         context = {"form": form, "choices": choices}
-        return render(request, "images/delete.html", context, status=400)
+        return render(request, "images/delete.html", context, status=400 if form.is_bound else 200)
 
     image = _get_or_404(form.cleaned_data["id"])
     if not access.page_may_delete(request, image):
