@@ -23,6 +23,7 @@ from images.errors import (
 from images.metadata import strip_metadata
 from images.models import EXTENSIONS, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
+from images.storage import discard
 from images.thumbnails import make_thumbnails
 from images.validation import ImageInfo, inspect_image
 
@@ -85,8 +86,7 @@ def _record(
         if image.pk is not None:
             # Every name this upload may have written, also partial files left
             # by a write that failed half-way.
-            for name in Image.names_for(image.pk, image.content_type):
-                _discard(name)
+            discard(Image.names_for(image.pk, image.content_type))
         raise
     logger.info(
         "image uploaded id=%s name=%r size=%s type=%s",
@@ -167,14 +167,6 @@ def _without_metadata(file: UploadedFile, info: ImageInfo):
         size = cleaned.tell()
         content = File(cleaned, name=file.name)
         yield content, inspect_image(content, size=size)
-
-
-def _discard(name: str) -> None:
-    """Remove a file this upload wrote; a failure here must not hide the first one."""
-    try:
-        default_storage.delete(name)
-    except OSError as exc:
-        logger.error("could not remove %s after a failed upload: %s", name, exc)
 
 
 def _store(target: str, content: File) -> str:

@@ -16,6 +16,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from images.models import THUMBNAIL_WIDTHS, Image
+from images.storage import discard
 
 logger = logging.getLogger("live_gallery.images")
 
@@ -31,17 +32,9 @@ def make_thumbnails(image: Image, content) -> bool:
             default_storage.save(name, ContentFile(data))
     except Exception as exc:  # a preview is a nicety; never fail the upload for it
         logger.warning("no thumbnail for image %s: %r", image.pk, exc)
-        for name in names:
-            _discard(name)
+        discard(names)
         return False
     return True
-
-
-def _discard(name: str):
-    try:
-        default_storage.delete(name)
-    except OSError as exc:
-        logger.error("could not remove thumbnail %s: %s", name, exc)
 
 
 def _render(content, content_type: str) -> list[bytes]:
