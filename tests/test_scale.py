@@ -32,23 +32,17 @@ def queries_for(client, path) -> int:
     return len(queries)
 
 
-def test_first_and_last_gallery_pages_take_the_same_few_queries(
-    client, ten_thousand_images, settings
+@pytest.mark.parametrize(
+    ("path", "page_size_setting"),
+    [("/", "GALLERY_PAGE_SIZE"), ("/api/images/", "API_PAGE_SIZE")],
+    ids=["gallery", "api"],
+)
+def test_first_and_last_pages_take_the_same_few_queries(
+    client, ten_thousand_images, settings, path, page_size_setting
 ):
-    last = -(-COUNT // settings.GALLERY_PAGE_SIZE)
+    last = -(-COUNT // getattr(settings, page_size_setting))
 
-    first_page = queries_for(client, "/")
-    last_page = queries_for(client, f"/?page={last}")
-
-    assert first_page == last_page <= 3
-
-
-def test_first_and_last_api_pages_take_the_same_few_queries(
-    client, ten_thousand_images, settings
-):
-    last = -(-COUNT // settings.API_PAGE_SIZE)
-
-    first_page = queries_for(client, "/api/images/")
-    last_page = queries_for(client, f"/api/images/?page={last}")
+    first_page = queries_for(client, path)
+    last_page = queries_for(client, f"{path}?page={last}")
 
     assert first_page == last_page <= 3

@@ -169,11 +169,7 @@ async def single(web: str, app: str | None, max_upload: int) -> None:
     check(r.status == 200, "GET /readyz through nginx (database and channel layer reachable)", f"HTTP {r.status} {r.body[:200]!r}")
 
     listener = Listener(web, "nginx")
-    try:
-        await listener.start()
-        check(True, f"WebSocket {listener.url} open through nginx")
-    except Exception as exc:  # noqa: BLE001
-        check(False, f"WebSocket {listener.url} open through nginx", repr(exc))
+    if not await opened(listener, f"WebSocket {listener.url} open through nginx"):
         return
 
     png = make_png(seed=int(time.time()) % 200)
@@ -284,15 +280,22 @@ async def single(web: str, app: str | None, max_upload: int) -> None:
     await listener.close()
 
 
+async def opened(listener: "Listener", what: str) -> bool:
+    """Start a listener and record the check; False (already reported) if it failed."""
+    try:
+        await listener.start()
+    except Exception as exc:  # noqa: BLE001
+        check(False, what, repr(exc))
+        return False
+    check(True, what)
+    return True
+
+
 async def scale(web: str, replicas: list[str]) -> None:
     listeners = [Listener(base, f"replica {i + 1} ({base})") for i, base in enumerate(replicas)]
     listeners.append(Listener(web, "nginx"))
     for lis in listeners:
-        try:
-            await lis.start()
-            check(True, f"WebSocket open on {lis.label}")
-        except Exception as exc:  # noqa: BLE001
-            check(False, f"WebSocket open on {lis.label}", repr(exc))
+        if not await opened(lis, f"WebSocket open on {lis.label}"):
             return
 
     uploaded = []
