@@ -1,7 +1,9 @@
 """ASGI entry point: HTTP to Django, WebSocket to the realtime consumers.
 
 Django's ASGI application is built first so the app registry is ready before
-the routing (which imports consumers and models) is loaded.
+the routing (which imports consumers and models) is loaded. Every connection
+runs in a context of its own (core.contexts explains the pool leak that
+prevents).
 """
 
 import os
@@ -15,17 +17,20 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from core.contexts import OwnContext  # noqa: E402
 from core.daphne import skip_twisted_form_parsing  # noqa: E402
 from core.limits import BodySizeLimitMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 skip_twisted_form_parsing()
 
-application = ProtocolTypeRouter(
-    {
-        "http": BodySizeLimitMiddleware(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = OwnContext(
+    ProtocolTypeRouter(
+        {
+            "http": BodySizeLimitMiddleware(django_asgi_app),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -32,9 +32,14 @@ async def readyz(request):
 
 async def _database_ok() -> bool:
     def query():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        connection.close()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        finally:
+            # A worker thread of the default executor keeps no request's
+            # bookkeeping: give the (pooled) connection back here, also when
+            # the query failed half-way.
+            connection.close()
 
     try:
         await sync_to_async(query, thread_sensitive=False)()

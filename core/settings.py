@@ -133,11 +133,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # events), the in-memory layer otherwise (one process, development only).
 # docs/realtime.md explains why the pub/sub layer rather than RedisChannelLayer.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Names in Redis (channels, cache keys) start with this, so deployments (or
+# test runs) sharing one Redis server never hear each other.
+REDIS_PREFIX = env.str("REDIS_PREFIX", default="live-gallery")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
 else:
@@ -150,7 +153,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "live-gallery",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:

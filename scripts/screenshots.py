@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.e2e.pictures import picture  # noqa: E402
-from tests.e2e.server import BASE_DIR, LiveServer  # noqa: E402
+from tests.live_server import BASE_DIR, LiveServer  # noqa: E402
 
 OUT = BASE_DIR / "docs" / "screenshots"
 DEVICES = {

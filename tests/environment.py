@@ -2,9 +2,13 @@
 
 Tests run with DEBUG off, as production does, so they need a SECRET_KEY; a
 variable already set (CI's PostgreSQL run, say) wins over these defaults.
+Each test run names its own things in Redis (REDIS_PREFIX), so two runs side
+by side on one Redis server never receive each other's live events; servers
+a test starts inherit it.
 """
 
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 32)
 os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("REDIS_PREFIX", f"live-gallery-test-{os.getpid()}")

@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.pictures import picture
-from tests.e2e.server import BASE_DIR, LiveServer
+from tests.live_server import BASE_DIR, LiveServer
 
 AXE_VERSION = "4.14.1"
 AXE_CACHE = BASE_DIR / ".venv" / "axe" / AXE_VERSION

@@ -1,13 +1,17 @@
-"""A real Live Gallery server for the browser tests and `make screenshots`.
+"""A real Live Gallery server in its own process, for tests from outside.
 
-daphne runs in its own process, as `make run` starts it, with DEBUG on, its
-own SQLite file and media folder, and the in-memory channel layer (so events
-from other test runs sharing a Redis server cannot reach its pages). It can
-be stopped and started again on the same port and database, as an operator
-restarting the service would.
+daphne runs as `make run` starts it, with its own database and media folder.
+By default: DEBUG on, a SQLite file and the in-memory channel layer (so events
+from other test runs sharing a Redis server cannot reach its pages) — what
+the browser tests and `make screenshots` use. `LiveServer.production(...)`
+gives the production shape instead: DEBUG off, a PostgreSQL database of its
+own with the connection pool, and the Redis channel layer, when the test run
+has them (DATABASE_URL / REDIS_URL). A server can be stopped and started
+again on the same port and database, as an operator restarting it would.
 """
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -17,7 +21,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+import environ
+import psycopg
+
+BASE_DIR = Path(__file__).resolve().parents[1]
 BIN_DIR = Path(sys.executable).parent
 START_TIMEOUT = 30
 
@@ -28,8 +35,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def postgres_url() -> str | None:
+    """The test run's PostgreSQL server (DATABASE_URL), if it uses one."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
 class LiveServer:
-    def __init__(self, root: Path, port: int | None = None):
+    def __init__(self, root: Path, port: int | None = None, **settings: str):
         self.root = root
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,7 +61,24 @@ class LiveServer:
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("REDIS_URL", None)
-        self.env = env
+        self.env = {**env, **settings}
+        self.postgres_database: str | None = None
+
+    @classmethod
+    def production(cls, root: Path, port: int | None = None, **settings: str) -> "LiveServer":
+        """DEBUG off; PostgreSQL (a database of its own) and Redis when the run has them."""
+        server = cls(root, port, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(40), **settings)
+        if url := postgres_url():
+            server.postgres_database = f"live_{os.getpid()}_{server.port}"
+            base = environ.Env.db_url_config(url)
+            server.env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + server.postgres_database
+            server._postgres_admin = dict(
+                host=base["HOST"], port=base["PORT"] or 5432, user=base["USER"],
+                password=base["PASSWORD"], dbname="postgres", autocommit=True,
+            )
+        if redis := os.environ.get("REDIS_URL"):
+            server.env["REDIS_URL"] = redis
+        return server
 
     def manage(self, *args: str) -> str:
         """Run a manage.py command against this server's database and media."""
@@ -62,8 +92,19 @@ class LiveServer:
 
     def create(self):
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.postgres_database:
+            self._postgres(f'CREATE DATABASE "{self.postgres_database}"')
         self.manage("migrate", "--noinput", "-v", "0")
-        shutil.copyfile(self.database, self.pristine)
+        if not self.postgres_database:
+            shutil.copyfile(self.database, self.pristine)
+
+    def destroy(self):
+        if self.postgres_database:
+            self._postgres(f'DROP DATABASE IF EXISTS "{self.postgres_database}" WITH (FORCE)')
+
+    def _postgres(self, statement: str):
+        with psycopg.connect(**self._postgres_admin) as admin:
+            admin.execute(statement)
 
     def start(self):
         assert self.process is None, "already running"
@@ -102,7 +143,8 @@ class LiveServer:
         self.start()
 
     def reset(self):
-        """Start over from an empty gallery (a freshly migrated database)."""
+        """Start over from an empty gallery (a freshly migrated SQLite database)."""
+        assert not self.postgres_database, "reset() is for the SQLite shape"
         self.stop()
         for path in self.root.glob("db.sqlite3*"):
             path.unlink()
@@ -117,3 +159,4 @@ class LiveServer:
 
     def __exit__(self, *exc_info):
         self.stop()
+        self.destroy()
