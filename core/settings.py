@@ -175,6 +175,23 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# S3_BUCKET puts originals, previews and every rendition on S3-compatible
+# object storage instead (images/storage.py, docs/scaling.md): then no replica
+# keeps anything on its own disk. Without access keys, boto3's usual sources
+# apply (AWS_* variables, an instance role).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "images.storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or "us-east-1",
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default="").strip("/"),
+        },
+    }
 
 # Uploads. The body limit is enforced by core.limits before Django reads the
 # body; Django spools anything above FILE_UPLOAD_MAX_MEMORY_SIZE to disk.

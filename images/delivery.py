@@ -1,20 +1,28 @@
 """`GET /image/<id>`: the stored bytes, streamed, cached for good.
 
-An async view, so the bytes stream from storage in large chunks without a
-thread per request holding the file; (Django's FileResponse would be read
-into memory whole under ASGI). A conditional request is answered from the row
-alone, without touching the file. In the compose stack nginx answers this URL
-from disk itself and only falls back here (docs/deployment.md).
+An async view, so the bytes stream from storage (a local file, or the body of
+S3's GetObject: images.storage.open_stream) in large chunks without a thread
+per request holding the file; (Django's FileResponse would be read into
+memory whole under ASGI). A conditional request is answered from the row
+alone, without touching the file. A store that cannot be read is a 503.
+In the compose stack nginx answers this URL itself and asks the app only
+when it has no copy (docs/deployment.md).
 """
 
+import logging
+
 from asgiref.sync import sync_to_async
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
+from django.utils.translation import gettext as _
 
-from core.errors import page_not_found
+from core.errors import error_page, is_api, json_error, page_not_found
+from images.errors import StorageUnavailable
 from images.models import THUMBNAIL_WIDTHS, Image
+from images.storage import open_stream
+
+logger = logging.getLogger("live_gallery.images")
 
 CHUNK_SIZE = 256 * 1024
 # What the bytes behind /image/<id> are never changes (ids are never reused),
@@ -79,11 +87,25 @@ async def _serve(request, name: str, content_type: str, etag: str, size: int | N
         return _language_neutral(HttpResponse(headers=headers))
 
     try:
-        file = await sync_to_async(default_storage.open, thread_sensitive=False)(name, "rb")
+        file = await sync_to_async(open_stream, thread_sensitive=False)(name)
     except FileNotFoundError:
         # The row outlived its file (see `manage.py reconcile_media`).
         return await sync_to_async(page_not_found)(request)
+    except OSError as exc:
+        logger.error("reading %s failed: %s", name, exc)
+        return await sync_to_async(_storage_unavailable)(request)
     return _language_neutral(StreamingHttpResponse(_chunks(file), headers=headers))
+
+
+def _storage_unavailable(request):
+    """S3 (or the media disk) cannot be read: an outage to retry, not a 500."""
+    message = _("The image store is unavailable; try again shortly.")
+    if is_api(request):
+        response = json_error(StorageUnavailable.code, message, 503)
+    else:
+        response = error_page(request, 503, _("Service unavailable"), message)
+    response["Retry-After"] = "5"
+    return response
 
 
 def _language_neutral(response):

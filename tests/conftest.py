@@ -8,6 +8,7 @@ from django.test import Client
 
 from images.services import image_create
 from tests.corpus import png_bytes
+from tests.stores import moto_server, s3_bucket, s3_store, store  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -87,7 +87,7 @@ def fail_when(sql_prefix):
     return wrapper
 
 
-def test_a_database_failure_after_the_file_was_written_leaves_no_file(upload, media_root):
+def test_a_database_failure_after_the_file_was_written_leaves_no_file(upload, store):
     from tests.corpus import png_bytes
 
     with connection.execute_wrapper(fail_when("UPDATE")):
@@ -96,10 +96,10 @@ def test_a_database_failure_after_the_file_was_written_leaves_no_file(upload, me
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
     assert Image.objects.count() == 0
-    assert stored_files(media_root) == []
+    assert store.names() == []
 
 
-def test_a_failed_delete_keeps_row_and_file(client, upload, media_root):
+def test_a_failed_delete_keeps_row_and_file(client, upload, store):
     from tests.corpus import png_bytes
 
     body = upload(png_bytes()).json()
@@ -112,20 +112,18 @@ def test_a_failed_delete_keeps_row_and_file(client, upload, media_root):
 
     assert response.status_code == 503
     assert Image.objects.filter(pk=body["id"]).exists()
-    assert stored_files(media_root) == files_of_all_images() != []
+    assert store.names() == files_of_all_images() != []
 
 
-def test_an_id_whose_file_name_is_taken_by_a_crash_leftover_overwrites_it(
-    upload, media_root
-):
+def test_an_id_whose_file_name_is_taken_by_a_crash_leftover_overwrites_it(upload, store):
     from tests.corpus import png_bytes
 
     first = upload(png_bytes(), "first.png").json()
-    leftover = media_root / "images" / f"{first['id'] + 1}.png"
-    leftover.write_bytes(b"crash leftover " + uuid.uuid4().bytes)
+    leftover = f"images/{first['id'] + 1}.png"
+    store.write(leftover, b"crash leftover " + uuid.uuid4().bytes)
     data = png_bytes(width=9, height=9)
 
     second = upload(data, "second.png").json()  # no name clash: it takes the next id
 
     assert second["id"] == first["id"] + 1
-    assert leftover.read_bytes() == data
+    assert store.read(leftover) == data

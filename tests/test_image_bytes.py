@@ -1,4 +1,8 @@
-"""GET and HEAD /image/<id>: the stored bytes, inline, cacheable, conditional."""
+"""GET and HEAD /image/<id>: the stored bytes, inline, cacheable, conditional.
+
+The tests taking `store` run with the media on disk and on S3: the answers
+must be the same.
+"""
 
 import pytest
 
@@ -8,7 +12,7 @@ from tests.corpus import gif_bytes, png_bytes
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_it_serves_the_stored_bytes_inline_with_the_detected_type(client, make_image):
+def test_it_serves_the_stored_bytes_inline_with_the_detected_type(client, make_image, store):
     data = gif_bytes(frames=2)
     image = make_image("named-like-a.png", data).image
 
@@ -25,7 +29,9 @@ def test_it_serves_the_stored_bytes_inline_with_the_detected_type(client, make_i
     assert response["ETag"] == f'"{image.sha256}"'
 
 
-async def test_it_streams_from_an_async_iterator_under_asgi(async_client, make_image_async):
+async def test_it_streams_from_an_async_iterator_under_asgi(
+    async_client, make_image_async, store
+):
     image, data = await make_image_async(png_bytes(width=300, height=300))
 
     response = await async_client.get(f"/image/{image.pk}")
@@ -56,7 +62,7 @@ def test_head_gives_the_headers_without_the_body(client, make_image):
     assert response["ETag"] == f'"{image.sha256}"'
 
 
-def test_matching_if_none_match_is_304_with_the_caching_headers(client, make_image):
+def test_matching_if_none_match_is_304_with_the_caching_headers(client, make_image, store):
     image = make_image().image
 
     response = client.get(f"/image/{image.pk}", headers={"if-none-match": f'"{image.sha256}"'})
@@ -79,9 +85,9 @@ def test_unknown_id_is_404(client):
     assert client.get("/image/12345").status_code == 404
 
 
-def test_a_row_whose_file_is_missing_is_404_not_500(client, make_image, media_root):
+def test_a_row_whose_file_is_missing_is_404_not_500(client, make_image, store):
     image = make_image().image
-    (media_root / image.path).unlink()
+    store.remove(image.path)
 
     assert client.get(f"/image/{image.pk}").status_code == 404
 

@@ -9,7 +9,7 @@ from django.db import connections
 from images.models import Image
 from images.naming import MAX_LENGTH, numbered, numbers_in_use, sanitise_name
 from images.services import image_create
-from tests.conftest import files_of_all_images, stored_files
+from tests.conftest import files_of_all_images
 from tests.corpus import hostile_names, png_bytes
 
 
@@ -64,7 +64,7 @@ def test_numbers_in_use_ignores_names_that_only_look_alike():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_racing_uploads_of_one_name_all_get_distinct_names(media_root):
+def test_racing_uploads_of_one_name_all_get_distinct_names(store):
     """Eight threads upload cat.png at once; the unique constraint sorts them out."""
     barrier = threading.Barrier(8)
     names, errors = [], []
@@ -88,4 +88,5 @@ def test_racing_uploads_of_one_name_all_get_distinct_names(media_root):
     assert errors == []
     assert sorted(names) == sorted(["cat.png"] + [f"cat ({n}).png" for n in range(2, 9)])
     assert Image.objects.count() == 8
-    assert len(files_of_all_images()) == len(stored_files(media_root)) == 8 * 3
+    assert store.names() == files_of_all_images()
+    assert len(store.names()) == 8 * 3

@@ -1,5 +1,6 @@
 """Start-up configuration: loud failures for bad values, the embedded defaults."""
 
+import json
 import os
 import subprocess
 import sys
@@ -78,3 +79,47 @@ def test_make_refuses_a_too_old_python_in_one_line(tmp_path):
     errors = result.stderr.strip().splitlines()
     assert errors[0].startswith("error: Live Gallery needs Python 3.12 or newer")
     assert "Python 3.11.7" in errors[0]
+
+
+def media_storage(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("S3_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import json, core.settings as s; "
+         "print(json.dumps(s.STORAGES['default'], default=str))"],
+        cwd=ROOT, env={**clean, "DEBUG": "true", **env}, capture_output=True, text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_s3_bucket_media_stays_in_media_root(tmp_path):
+    storage = media_storage(MEDIA_ROOT=str(tmp_path), S3_ENDPOINT_URL="http://unused")
+
+    assert storage["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert storage["OPTIONS"]["location"] == str(tmp_path)
+
+
+def test_s3_bucket_puts_media_on_object_storage_with_every_s3_setting():
+    storage = media_storage(
+        S3_BUCKET="gallery", S3_ENDPOINT_URL="http://s3:8333", S3_REGION="eu-west-3",
+        S3_ACCESS_KEY_ID="key", S3_SECRET_ACCESS_KEY="secret", S3_PREFIX="/live/",
+    )
+
+    assert storage == {
+        "BACKEND": "images.storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": "gallery", "endpoint_url": "http://s3:8333",
+            "region_name": "eu-west-3", "access_key": "key", "secret_key": "secret",
+            "location": "live",
+        },
+    }
+
+
+def test_s3_defaults_are_aws_in_us_east_1_with_boto3s_own_credentials():
+    storage = media_storage(S3_BUCKET="gallery")
+
+    assert storage["OPTIONS"] == {
+        "bucket_name": "gallery", "endpoint_url": None, "region_name": "us-east-1",
+        "access_key": None, "secret_key": None, "location": "",
+    }

@@ -20,7 +20,7 @@ def picture(data: bytes) -> PILImage.Image:
 
 
 @pytest.mark.parametrize(("width", "expected"), [(320, (320, 240)), (640, (640, 480))])
-def test_each_width_is_a_webp_no_wider_than_asked(client, upload, width, expected):
+def test_each_width_is_a_webp_no_wider_than_asked(client, upload, width, expected, store):
     body = upload(jpeg_bytes(width=1600, height=1200)).json()
 
     response = client.get(f"/image/{body['id']}/w{width}.webp")
@@ -68,7 +68,7 @@ def test_previews_follow_exif_orientation(client, upload):
     assert preview.size == (case.height, case.width)
 
 
-def test_a_preview_answers_304_to_its_etag(client, upload):
+def test_a_preview_answers_304_to_its_etag(client, upload, store):
     body = upload(png_bytes()).json()
     first = client.get(f"/image/{body['id']}/w320.webp")
 
@@ -85,14 +85,15 @@ def test_unknown_widths_and_ids_are_404(client, upload, path):
     assert client.get(path.format(id=body["id"])).status_code == 404
 
 
-def test_a_delete_removes_the_previews_too(client, upload, media_root):
+def test_a_delete_removes_the_previews_too(client, upload, store):
     body = upload(png_bytes()).json()
+    assert len(store.names()) == 3
 
     client.delete(
         f"/api/images/{body['id']}/", headers={"authorization": f"Bearer {body['delete_token']}"}
     )
 
-    assert stored_files(media_root) == []
+    assert store.names() == []
 
 
 def test_without_room_for_previews_the_upload_still_succeeds(upload, small_disk):  # noqa: F811

@@ -10,15 +10,20 @@ or someone editing the media folder by hand, can still leave
 An upload writes its file before its transaction commits, so a very recent
 file without a row may be an upload in flight: files younger than --min-age
 are left alone.
+
+It works the same on disk and on S3 (images.storage): the store is listed a
+page at a time (--page-size names per listing request), never in one call for
+everything, and each file's age comes with the listing.
 """
 
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from images.models import Image
+from images.storage import LISTING_PAGE_SIZE, stored_files
 
 FOLDER = "images"
 
@@ -32,18 +37,26 @@ class Command(BaseCommand):
             "--min-age", type=int, default=600, metavar="SECONDS",
             help="ignore files younger than this (uploads in flight); default 600",
         )
+        parser.add_argument(
+            "--page-size", type=int, default=LISTING_PAGE_SIZE, metavar="N",
+            help=f"names per listing request; default {LISTING_PAGE_SIZE}",
+        )
 
-    def handle(self, *, fix: bool, min_age: int, **options):
-        stored = set(_stored_files())
+    def handle(self, *, fix: bool, min_age: int, page_size: int, **options):
+        if not 1 <= page_size <= LISTING_PAGE_SIZE:
+            raise CommandError(f"--page-size must be between 1 and {LISTING_PAGE_SIZE}.")
         images = Image.objects.only("pk", "path", "content_type", "has_thumbnails")
-        owned = {name for image in images for name in image.stored_names()}
+        owned = {name for image in images.iterator() for name in image.stored_names()}
         originals = dict(images.values_list("path", "pk"))
         cutoff = timezone.now() - timedelta(seconds=min_age)
-        orphans = sorted(
-            name for name in stored - owned
-            if default_storage.get_modified_time(name) < cutoff
-        )
-        missing = sorted(originals[path] for path in originals.keys() - stored)
+        found, orphans = set(), []
+        for name, modified in stored_files(FOLDER, page_size):
+            if name in originals:
+                found.add(name)
+            elif name not in owned and modified < cutoff:
+                orphans.append(name)
+        orphans.sort()
+        missing = sorted(originals[path] for path in originals.keys() - found)
 
         for name in orphans:
             self.stdout.write(f"file without row: {name}")
@@ -59,11 +72,3 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {len(orphans)} file(s) without row, {len(missing)} row(s) without file"
         )
-
-
-def _stored_files():
-    if not default_storage.exists(FOLDER):
-        return
-    _, files = default_storage.listdir(FOLDER)
-    for name in files:
-        yield f"{FOLDER}/{name}"
