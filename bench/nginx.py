@@ -30,14 +30,17 @@ VARIABLES = (
     "NGINX_RESOLVER",
     "NGINX_CLIENT_MAX_BODY_SIZE",
     "MAX_UPLOAD_SIZE",
+    "NGINX_MEDIA_SOURCE",
 )
 # What 18-live-gallery.envsh adds to MAX_UPLOAD_SIZE for the multipart envelope.
 UPLOAD_BODY_MARGIN = 1048576
-# The container's paths (docker-compose.yml volumes, the image's conf.d).
-CONTAINER_MEDIA, CONTAINER_STATIC, CONTAINER_CONF_D = (
+# The container's paths (docker-compose.yml volumes, the image's conf.d, the
+# cache of image bytes when the media are on S3).
+CONTAINER_MEDIA, CONTAINER_STATIC, CONTAINER_CONF_D, CONTAINER_CACHE = (
     "/srv/media",
     "/srv/static",
     "/etc/nginx/conf.d/",
+    "/var/cache/nginx/live-gallery",
 )
 
 
@@ -48,12 +51,21 @@ def binary() -> str | None:
 
 
 def render_templates(
-    conf_d: Path, *, port: int, upstream: str, media: Path, static: Path, max_upload: int
+    conf_d: Path,
+    *,
+    port: int,
+    upstream: str,
+    media: Path,
+    static: Path,
+    max_upload: int,
+    media_source: str = "disk",
+    cache: Path,
 ) -> list[Path]:
     """Every deploy/nginx/templates/*.template into conf_d, as the nginx image's
     entrypoint does (NAME.template -> conf.d/NAME), with the container's paths
-    pointed at ours."""
+    pointed at ours. media_source: "disk", or "s3" (S3_BUCKET set)."""
     values = {
+        "NGINX_MEDIA_SOURCE": media_source,
         "NGINX_LISTEN_PORT": f"127.0.0.1:{port}",
         "APP_UPSTREAM": upstream,
         "NGINX_RESOLVER": "127.0.0.1",  # the upstream is an address: never asked
@@ -74,7 +86,7 @@ def render_templates(
             raise RuntimeError(f"{template.name} uses variables the bench does not set: {unknown}")
         rendered[template.name.removesuffix(".template")] = text
     everything = "".join(rendered.values())
-    for container_path in (CONTAINER_MEDIA, CONTAINER_STATIC):
+    for container_path in (CONTAINER_MEDIA, CONTAINER_STATIC, CONTAINER_CACHE):
         if container_path not in everything:
             raise RuntimeError(f"the nginx templates no longer mention {container_path}")
     written = []
@@ -83,6 +95,7 @@ def render_templates(
             text.replace(CONTAINER_MEDIA, str(media))
             .replace(CONTAINER_STATIC, str(static))
             .replace(CONTAINER_CONF_D, f"{conf_d}/")
+            .replace(CONTAINER_CACHE, str(cache))
         )
         (conf_d / name).write_text(text)
         written.append(conf_d / name)
@@ -137,11 +150,14 @@ class Nginx:
         static: Path,
         plain: Path,
         max_upload: int,
+        media_source: str = "disk",
+        name: str = "nginx",
     ):
         self.port, self.plain_port = free_port(), free_port()
-        prefix = work / "nginx"
+        prefix = work / name
         conf_d = prefix / "conf.d"
         conf_d.mkdir(parents=True, exist_ok=True)
+        self.cache = prefix / "cache"
         self.rendered = render_templates(
             conf_d,
             port=self.port,
@@ -149,6 +165,8 @@ class Nginx:
             media=media,
             static=static,
             max_upload=max_upload,
+            media_source=media_source,
+            cache=self.cache,
         )
         (conf_d / "plain.conf").write_text(plain_static_site(self.plain_port, plain))
         config = prefix / "nginx.conf"
@@ -158,7 +176,7 @@ class Nginx:
         if checked.returncode != 0:
             raise RuntimeError(f"nginx refused the rendered config:\n{checked.stderr}")
         self.config = config
-        self.process = procs.start("nginx", [*command, "-g", "daemon off;"])
+        self.process = procs.start(name, [*command, "-g", "daemon off;"])
         self.procs = procs
         wait_until(lambda: self._answers(), "nginx")
 

@@ -22,6 +22,7 @@ SECTION_TITLES = {
     "fanout": "4. Live fan-out",
     "uploads": "5. Uploads",
     "pool": "6. Database connection pool",
+    "s3": "7. Media on S3",
 }
 
 
@@ -162,6 +163,35 @@ def _pool_rows(r: dict) -> list:
     ]
 
 
+def _s3_rows(r: dict) -> list:
+    warm, arms, delete = r["warm"], r["warm"]["arms"], r["delete"]
+    uploads = "; ".join(
+        f"{_size(u['bytes'])}: {u['s3_ms']['p50']:.0f} vs {u['disk_ms']['p50']:.0f} ms "
+        f"({u['ratio_s3_vs_disk']}×)"
+        for u in r["uploads"].values()
+    )
+    return [
+        (
+            "Media on S3: warm `/image/<id>` through nginx vs nginx from disk",
+            "≥ 0.8×",
+            f"{warm['ratio_s3_cached_vs_disk']:.2f}× ({_rps(arms['nginx_s3_cached'])} vs "
+            f"{_rps(arms['nginx_disk'])} req/s)",
+            _met(warm["ratio_s3_cached_vs_disk"] >= 0.8),
+        ),
+        (
+            "Media on S3: a deleted image no longer served by any path",
+            "≤ 5 s",
+            f"max {delete['max_s']} s over {delete['deletes']} deletes",
+            _met(delete["max_s"] <= 5),
+        ),
+        ("Upload p50 on S3 (moto) vs disk", "— (reported)", uploads, "—"),
+    ]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n > 1e6 else f"{n / KB:.0f} KB"
+
+
 def _load_label(r: dict, load: str) -> str:
     path, connections = r["loads"][load]["path"], r["loads"][load]["connections"]
     what = "list" if path == "/api/images/" else "one image"
@@ -175,6 +205,7 @@ TARGET_ROWS = {
     "fanout": _fanout_rows,
     "uploads": _upload_rows,
     "pool": _pool_rows,
+    "s3": _s3_rows,
 }
 
 
@@ -455,6 +486,66 @@ Pool vs none, requests per second: {ratios}.
 """
 
 
+S3_ARMS = {
+    "nginx_static": "nginx: the same file as a plain static file",
+    "nginx_disk": "nginx, project config, media on disk: `try_files`",
+    "nginx_s3_cached": "nginx, project config, media on S3: its cache of the app's answers",
+    "nginx_s3_uncached": "nginx → app on every request (app streams from S3), no cache",
+}
+
+
+def render_s3(r: dict, duration: int) -> str:
+    uploads = [
+        [f"{_size(u['bytes'])} {name.split('_')[0].upper()}: {backend}", *_ms(u[f"{backend}_ms"])]
+        for name, u in r["uploads"].items()
+        for backend in ("disk", "s3")
+    ]
+    warm = r["warm"]
+    disk = warm["arms"]["nginx_disk"]["median_rps"]
+    arms = [
+        [
+            S3_ARMS[name],
+            _rps(arm),
+            f"{arm['median_rps'] / disk:.3f}×",
+            arm["median_latency_avg_ms"],
+            arm["median_latency_p99_ms"],
+            _runs(arm["runs"]),
+            arm["errors"],
+        ]
+        for name, arm in warm["arms"].items()
+    ]
+    cold = r["cold"]
+    first = [
+        ["media on disk, first request", *_ms(cold["disk_ms"])],
+        ["media on S3, first request (cache miss: nginx → app → S3)", *_ms(cold["s3_ms"])],
+        ["media on S3, second request (cache hit)", *_ms(cold["s3_warm_ms"])],
+    ]
+    commands = "\n".join(f"    {arm['command']}" for arm in warm["arms"].values())
+    d = r["delete"]
+    return f"""Two daphne processes on one database, one with `MEDIA_ROOT`, one with `S3_BUCKET`
+on a private `moto_server` (in-memory S3 on the same CPUs: it stands for the object store and
+the network, not for AWS's latency), each behind nginx with the project's config. Uploads
+alternate between them in small batches:
+
+{_table(["upload (`POST /api/images/`)", *MS_HEADER], uploads)}
+
+Warm bytes: one {_size(warm["file_bytes"])} PNG, `wrk -t2 -c32 -d{duration}s`, arms alternated:
+
+{_table(["arm", "req/s", "vs disk", "avg ms", "p99 ms", "runs", "errors"], arms)}
+
+{commands}
+
+Cold bytes: the first request for each of {cold["images"]} different {_size(cold["file_bytes"])}
+images through nginx, one after another on one connection:
+
+{_table(["request", *MS_HEADER], first)}
+
+Delete: an image and its two previews read twice through the S3 nginx (the second time from its
+cache), then deleted through the app; every address polled every 50 ms until all answer 404:
+median **{d["median_s"]} s**, max **{d["max_s"]} s** over {d["deletes"]} deletes.
+"""
+
+
 RENDERERS = {
     "serving": render_serving,
     "thumbnails": render_thumbnails,
@@ -462,6 +553,7 @@ RENDERERS = {
     "fanout": render_fanout,
     "uploads": render_uploads,
     "pool": render_pool,
+    "s3": render_s3,
 }
 
 

@@ -11,7 +11,7 @@ end, also after a failure or Ctrl-C. Results go to bench/results/ as JSON
 (git-ignored) and are rendered into docs/performance.md.
 
 Sections (each a module of this folder): serving, thumbnails, scale, fanout,
-uploads, pool. A section that fails is reported as such; the others still run.
+uploads, pool, s3 (objectstore.py). A section that fails is reported as such; the others still run.
 """
 
 import argparse
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fanout  # noqa: E402
 import media  # noqa: E402
 import nginx  # noqa: E402
+import objectstore  # noqa: E402
 import pool  # noqa: E402
 import psycopg  # noqa: E402
 import report  # noqa: E402
@@ -53,6 +54,7 @@ SECTIONS = {
     "fanout": fanout.run,
     "uploads": uploads.run,
     "pool": pool.run,
+    "s3": objectstore.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 DOC = ROOT / "docs" / "performance.md"
@@ -285,7 +287,11 @@ def machine(found: dict, database_url: str, redis_url: str | None) -> dict:
 
 
 def needs(section: str, found: dict) -> list[str]:
-    wanted = {"serving": ["nginx", "wrk", "envsubst"], "pool": ["wrk"]}.get(section, [])
+    wanted = {
+        "serving": ["nginx", "wrk", "envsubst"],
+        "pool": ["wrk"],
+        "s3": ["nginx", "wrk", "envsubst"],
+    }.get(section, [])
     return [tool for tool in wanted if found.get(tool) is None]
 
 
