@@ -19,10 +19,14 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from core.contexts import OwnContext  # noqa: E402
 from core.daphne import skip_twisted_form_parsing  # noqa: E402
-from core.limits import BodySizeLimitMiddleware  # noqa: E402
+from images.limits import BodySizeLimitMiddleware  # noqa: E402
+from images.uploads import clear_temp_dir  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 skip_twisted_form_parsing()
+# Nothing of this process is in flight yet: whatever is there was left by a
+# server that died mid-upload.
+clear_temp_dir()
 
 application = OwnContext(
     ProtocolTypeRouter(

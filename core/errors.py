@@ -1,8 +1,11 @@
-"""Error responses in one place: JSON for the API, pages for people."""
+"""Error responses in one place: JSON for the API, pages for people.
+
+A leaf module: it imports nothing of the apps, which import it.
+"""
 
 import logging
 
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -68,8 +71,11 @@ def csrf_failure(request, reason=""):
 class ServiceUnavailableMiddleware:
     """Answers 503 when the database cannot be reached, instead of a 500.
 
-    A failing database is an outage of a dependency, not a bug: clients may
-    retry, and the message says so.
+    A database that is down, restarting, out of connections or locked is an
+    outage of a dependency, not a bug: clients may retry, and the message says
+    so. Only those errors (OperationalError, InterfaceError) count; any other
+    database error (a constraint, bad SQL, bad data) is a bug of ours, so it
+    is left to Django: a 500 and a traceback in the log.
     """
 
     def __init__(self, get_response):
@@ -79,7 +85,7 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DatabaseError):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.error("database unavailable: %s", exception)
         message = _("The database is unavailable; try again shortly.")

@@ -57,7 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.logging.RequestLogMiddleware",
+    "core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,10 +119,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=10)
     if DATABASE_POOL_SIZE > 0:
+        from psycopg_pool import ConnectionPool
+
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(2, DATABASE_POOL_SIZE),
             "max_size": DATABASE_POOL_SIZE,
+            # Test each connection as it is handed out (one empty round trip):
+            # after PostgreSQL restarts, the pooled connections are dead, and
+            # without this the first requests got them and answered 503.
+            "check": ConnectionPool.check_connection,
             # How long a request waits for a free connection (or for a down
             # database) before it is answered 503.
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
@@ -193,7 +199,7 @@ if S3_BUCKET:
         },
     }
 
-# Uploads. The body limit is enforced by core.limits before Django reads the
+# Uploads. The body limit is enforced by images.limits before Django reads the
 # body; Django spools anything above FILE_UPLOAD_MAX_MEMORY_SIZE to disk.
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
@@ -202,6 +208,12 @@ STRIP_METADATA = env.bool("STRIP_METADATA", default=True)
 UPLOAD_RATE_LIMIT = env.str("UPLOAD_RATE_LIMIT", default="")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Uploads being received live here, not in the system's temp folder, so a
+# server killed mid-upload leaves them where the next start (core.asgi) and
+# `manage.py reconcile_media` find them. Private to one server process.
+UPLOAD_TEMP_DIR = Path(env.str("UPLOAD_TEMP_DIR", default=str(VAR_DIR / "tmp")))
+UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = str(UPLOAD_TEMP_DIR)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 for _name in ("MAX_UPLOAD_SIZE", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES", "GALLERY_PAGE_SIZE",
@@ -237,6 +249,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+SESSION_ENGINE = "core.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -262,13 +275,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "console": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "core.logging.JsonFormatter"},
+        "console": {
+            "()": "core.logs.ConsoleFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "core.logs.JsonFormatter"},
     },
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
-        # One line per request comes from core.logging; Django's own request
+        # One line per request comes from core.logs; Django's own request
         # logger would repeat 4xx lines.
         "django.request": {"level": "ERROR"},
         "daphne": {"level": "WARNING"},

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from images.errors import (
     CorruptImage,
     ImageError,
+    ImageNotFound,
     NameUnavailable,
     StorageFull,
     StorageUnavailable,
@@ -30,6 +31,7 @@ from images.validation import ImageInfo, inspect_image
 logger = logging.getLogger("live_gallery.images")
 
 NAME_ATTEMPTS = 50
+NAME_CONSTRAINT = "image_unique_name"
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,21 @@ def _record(
 
 
 def image_delete(*, image: Image, actor: str) -> None:
-    """Delete the row; its file goes once the delete commits (images.receivers)."""
+    """Delete the row; its files go once the delete commits (images.receivers).
+
+    The row is locked and read again inside the transaction, so of several
+    deletes racing for one image (a double-clicked button, a retrying script)
+    exactly one finds it; the others raise ImageNotFound. One 204, one
+    `image.deleted` event — Django's delete alone would send the signal, and so
+    the event, once per racer.
+    """
     image_id = image.pk
     with transaction.atomic():
-        image.delete()
+        try:
+            locked = Image.objects.select_for_update().get(pk=image_id)
+        except Image.DoesNotExist:
+            raise ImageNotFound() from None
+        locked.delete()
     logger.info(
         "image deleted id=%s by=%s", image_id, actor,
         extra={"event": "image.deleted", "image_id": image_id, "actor": actor},
@@ -113,6 +126,8 @@ def _insert_with_unique_name(image: Image) -> None:
     Uniqueness is the database's constraint, not a check-then-insert: two
     uploads racing for `cat.png` both try, one wins, the other moves on to the
     next number. Each try is a savepoint so a clash leaves the transaction usable.
+    A clash is recognised by the constraint the error names, not by looking
+    for the other row afterwards: that row may already be deleted again.
     """
     wanted = image.name
     candidates = _candidate_names(wanted)
@@ -122,10 +137,17 @@ def _insert_with_unique_name(image: Image) -> None:
             with transaction.atomic():
                 image.save(force_insert=True)
             return
-        except IntegrityError:
-            if not Image.objects.filter(name=image.name).exists():
-                raise  # some other constraint: not ours to retry
+        except IntegrityError as error:
+            if not _is_name_clash(error):
+                raise  # some other constraint: a bug, not ours to retry
     raise NameUnavailable()
+
+
+def _is_name_clash(error: IntegrityError) -> bool:
+    diagnostics = getattr(error.__cause__, "diag", None)
+    if diagnostics is not None:  # PostgreSQL names the constraint
+        return diagnostics.constraint_name == NAME_CONSTRAINT
+    return "images_image.name" in str(error)  # SQLite names the column
 
 
 def _candidate_names(name: str):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import error_page, json_error
 from images import access, services, uploads
-from images.errors import ImageError, RateLimited
+from images.errors import ImageError, ImageNotFound, RateLimited
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
 from images.ratelimit import check_upload_rate
@@ -136,7 +136,12 @@ def delete(request):
     if request.method != "POST":
         return render(request, "images/delete_confirm.html", {"image": image})
 
-    services.image_delete(image=image, actor="staff" if access.is_staff(request) else "session")
+    try:
+        services.image_delete(
+            image=image, actor="staff" if access.is_staff(request) else "session"
+        )
+    except ImageNotFound:
+        raise Http404(_("There is no image with id %(id)s.") % {"id": image.pk}) from None
     messages.success(request, _("Deleted “%(name)s”.") % {"name": image.name})
     return see_other("images:delete")
 

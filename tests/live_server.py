@@ -56,6 +56,7 @@ class LiveServer:
             "DEBUG": "true",
             "DATABASE_URL": f"sqlite:///{self.database}",
             "MEDIA_ROOT": str(self.media),
+            "UPLOAD_TEMP_DIR": str(root / "tmp"),
             "LOG_LEVEL": "WARNING",
             "UPLOAD_RATE_LIMIT": "",
             "PYTHONUNBUFFERED": "1",

@@ -1,4 +1,4 @@
-"""core.limits: bodies over MAX_UPLOAD_SIZE are refused before Django reads them."""
+"""images.limits: bodies over MAX_UPLOAD_SIZE are refused before Django reads them."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 from channels.testing import ApplicationCommunicator
 
 from core.asgi import application
-from core.limits import MULTIPART_MARGIN
+from images.limits import MULTIPART_MARGIN
 from images.models import Image
 
 pytestmark = [

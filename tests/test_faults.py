@@ -5,7 +5,8 @@ import subprocess
 import uuid
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import DataError, InterfaceError, OperationalError, ProgrammingError, connection
+from django.test import Client
 from PIL import Image as PILImage
 
 from images.models import Image
@@ -76,15 +77,36 @@ def test_an_unwritable_media_folder_is_503_and_leaves_nothing(upload, media_root
     assert Image.objects.count() == 0
 
 
-def fail_when(sql_prefix):
+def fail_when(sql_prefix, error=OperationalError):
     """A database wrapper that fails statements starting with `sql_prefix`."""
 
     def wrapper(execute, sql, params, many, context):
         if sql.lstrip().upper().startswith(sql_prefix):
-            raise OperationalError("simulated database failure")
+            raise error("simulated database failure")
         return execute(sql, params, many, context)
 
     return wrapper
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_a_database_that_cannot_be_reached_is_503_try_again(error):
+    with connection.execute_wrapper(fail_when("SELECT", error)):
+        response = Client().get("/api/images/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "service_unavailable"
+
+
+@pytest.mark.parametrize("error", [ProgrammingError, DataError])
+def test_a_database_error_that_is_a_bug_is_a_500_with_its_traceback_logged(error, caplog):
+    with connection.execute_wrapper(fail_when("SELECT", error)):
+        response = Client(raise_request_exception=False).get("/api/images/")
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
+    (logged,) = [r for r in caplog.records if r.name == "django.request"]
+    assert logged.exc_info[0] is error
 
 
 def test_a_database_failure_after_the_file_was_written_leaves_no_file(upload, store):

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from core.logging import JsonFormatter
+from core.logs import JsonFormatter
 from tests.corpus import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 
 from core.asgi import application
 from realtime.broadcast import GROUP, incident
+from realtime.outage import TRY_AGAIN_LATER
 from tests.corpus import png_bytes
 from tests.test_realtime import ORIGIN, WAIT, api_upload, listening, next_event, orm
 
@@ -129,3 +130,21 @@ def test_live_updates_log_once_that_they_work_again(unreachable_redis, settings,
     ]
     assert [level for level, _ in logged] == ["ERROR", "WARNING"]
     assert logged[1][1] == "live updates work again"
+
+
+async def test_a_socket_opened_while_redis_is_down_is_told_to_try_again_later(
+    unreachable_redis, caplog
+):
+    caplog.set_level(logging.INFO)
+    headers = [(b"origin", ORIGIN.encode()), (b"host", b"localhost:8000")]
+    closes = []
+    for _ in range(3):  # a gallery retrying
+        socket = WebsocketCommunicator(application, "/ws/gallery/", headers)
+        connected, _ = await socket.connect(timeout=WAIT)
+        closes.append((connected, await socket.receive_output(timeout=WAIT)))
+        await socket.wait(timeout=WAIT)
+
+    assert closes == [(True, {"type": "websocket.close", "code": TRY_AGAIN_LATER})] * 3
+    logged = [(r.name, r.levelname) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert logged == [("live_gallery.realtime", "ERROR")]
+    assert not any(r.exc_info for r in caplog.records)

@@ -1,5 +1,7 @@
 """manage.py reconcile_media: orphan files and rows without files, on disk and on S3."""
 
+import os
+import time
 from io import StringIO
 
 import pytest
@@ -25,7 +27,9 @@ def test_a_consistent_store_reports_nothing(make_image, store):
 
     report = reconcile(*OLD)
 
-    assert report.strip().endswith("found 0 file(s) without row, 0 row(s) without file")
+    assert report.strip().endswith(
+        "found 0 file(s) without row, 0 row(s) without file, 0 upload temp file(s)"
+    )
 
 
 @pytest.fixture
@@ -111,6 +115,30 @@ def test_fix_removes_a_file_older_than_min_age(media_root, make_image):
     reconcile("--fix")
 
     assert "images/12345.png" not in disk.names()
+
+
+@pytest.fixture
+def upload_temp_dir(tmp_path, settings):
+    folder = tmp_path / "upload-tmp"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+    return folder
+
+
+def test_fix_removes_upload_temp_files_a_killed_server_left(upload_temp_dir):
+    left = upload_temp_dir / "tmpab12cd.upload.jpg"
+    left.write_bytes(b"x" * 1000)
+    an_hour_ago = time.time() - 3600
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    in_flight = upload_temp_dir / "tmpef34gh.upload.png"
+    in_flight.write_bytes(b"being received right now")
+
+    report = reconcile("--fix")
+
+    assert f"upload temp file left behind: {left}" in report
+    assert "1 upload temp file(s)" in report
+    assert not left.exists()
+    assert in_flight.exists()
 
 
 def test_an_empty_store_is_fine(store):

@@ -5,11 +5,12 @@ fails, and deletes remove the file after commit. A crash between those steps,
 or someone editing the media folder by hand, can still leave
 - files with no row (orphans): taking space, served by nobody — removed, and
 - rows with no file (missing): listed but 404 — removed, which announces
-  `image.deleted` to open galleries like any other delete.
+  `image.deleted` to open galleries like any other delete, and
+- upload temp files (UPLOAD_TEMP_DIR) left by a server killed mid-upload.
 
 An upload writes its file before its transaction commits, so a very recent
-file without a row may be an upload in flight: files younger than --min-age
-are left alone.
+file without a row may be an upload in flight: files (and temp files)
+younger than --min-age are left alone.
 
 It works the same on disk and on S3 (images.storage): the store is listed a
 page at a time (--page-size names per listing request), never in one call for
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from images.models import Image
 from images.storage import LISTING_PAGE_SIZE, stored_files
+from images.uploads import stale_temp_files
 
 FOLDER = "images"
 
@@ -57,18 +59,24 @@ class Command(BaseCommand):
                 orphans.append(name)
         orphans.sort()
         missing = sorted(originals[path] for path in originals.keys() - found)
+        temp_files = stale_temp_files(min_age)
 
         for name in orphans:
             self.stdout.write(f"file without row: {name}")
         for pk in missing:
             self.stdout.write(f"row without file: id={pk}")
+        for path in temp_files:
+            self.stdout.write(f"upload temp file left behind: {path}")
         if fix:
             for name in orphans:
                 default_storage.delete(name)
             # One by one through the ORM, so signals fire (file cleanup, events).
             for image in Image.objects.filter(pk__in=missing):
                 image.delete()
+            for path in temp_files:
+                path.unlink(missing_ok=True)
         verb = "removed" if fix else "found"
         self.stdout.write(
-            f"{verb} {len(orphans)} file(s) without row, {len(missing)} row(s) without file"
+            f"{verb} {len(orphans)} file(s) without row, {len(missing)} row(s) without file, "
+            f"{len(temp_files)} upload temp file(s)"
         )

@@ -1,12 +1,40 @@
-"""One log line per request, as text or JSON (LOG_FORMAT)."""
+"""Log lines: one per request, as text or JSON (LOG_FORMAT), never forgeable.
+
+Request paths, file names and header values come from clients. A newline in
+one (`/x%0a2026-01-01 INFO fake line`) must not start a line of its own, so
+the console format escapes control characters in every message; JSON escapes
+them by nature. Tracebacks, which are ours, keep their lines.
+"""
 
 import json
 import logging
+import re
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
 request_logger = logging.getLogger("live_gallery.request")
+
+# C0 and C1 controls and Unicode's line/paragraph separators: whatever a
+# terminal or log viewer could take for the end of a line.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# X-Request-ID as nginx makes it (32 hex digits), or a client's own id of the
+# same modest kind; anything else is not logged.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def escape_controls(text: str) -> str:
+    """`a\\nb` for a\nb: the text stays readable and on one line."""
+    return CONTROL_CHARACTERS.sub(lambda match: match[0].encode("unicode_escape").decode(), text)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """The plain-text format, with control characters in messages escaped."""
+
+    def formatMessage(self, record):
+        safe = logging.makeLogRecord(record.__dict__)
+        safe.message = escape_controls(record.message)
+        return super().formatMessage(safe)
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,6 +53,12 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def request_id(request) -> str | None:
+    """The id nginx gives each request (X-Request-ID), to find it in both logs."""
+    value = request.headers.get("X-Request-ID", "")
+    return value if REQUEST_ID.match(value) else None
 
 
 class RequestLogMiddleware:
@@ -55,18 +89,21 @@ class RequestLogMiddleware:
     @staticmethod
     def _log(request, response, started):
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        rid = request_id(request)
         # The query string is left out: nothing secret travels in it today,
         # and keeping it out means nothing ever will reach the log.
         request_logger.info(
-            "%s %s %s %.1fms",
+            "%s %s %s %.1fms%s",
             request.method,
             request.path,
             response.status_code,
             duration_ms,
+            f" id={rid}" if rid else "",
             extra={
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": duration_ms,
+                "request_id": rid,
             },
         )
