@@ -27,6 +27,7 @@ temporary folder, and its log must hold no error.
 """
 
 import asyncio
+import functools
 import http.client
 import io
 import itertools
@@ -65,21 +66,22 @@ class Plan:
 # --- files ------------------------------------------------------------------------
 
 
+@functools.cache
 def sample_files(seed: int = 0) -> list[tuple[str, bytes]]:
-    """Real images of every accepted format, from a 1 KB icon to a 3 MB photo.
+    """Real images of every accepted format, from a 3 KB icon to a 3 MB photo.
 
-    The photo is noisy, so it stays large after compression: above Django's
-    2 MiB in-memory limit, its upload is spooled to a temporary file.
+    Gradients under random grain, so they stay large after compression: the
+    photo is above Django's 2 MiB in-memory limit, so its upload is spooled to
+    a temporary file.
     """
     rng = random.Random(seed)
 
-    def picture(width, height, mode="RGB"):
+    def picture(width, height, mode="RGB", grain=0.35):
         base = Image.linear_gradient("L").resize((width, height))
-        channels = [base, base.rotate(90).resize((width, height)),
+        channels = [base, base.transpose(Image.Transpose.ROTATE_90).resize((width, height)),
                     Image.radial_gradient("L").resize((width, height))]
-        picture = Image.merge("RGB", channels)
-        noise = Image.effect_noise((width, height), rng.randint(10, 40)).convert("RGB")
-        picture = Image.blend(picture, noise, 0.35)
+        noise = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+        picture = Image.blend(Image.merge("RGB", channels), noise, grain)
         return picture.convert(mode) if mode != "RGB" else picture
 
     def encoded(image, fmt, **options) -> bytes:
@@ -88,15 +90,12 @@ def sample_files(seed: int = 0) -> list[tuple[str, bytes]]:
         return out.getvalue()
 
     frames = [picture(160, 120).quantize(64) for _ in range(6)]
-    photo = Image.blend(
-        picture(2400, 1600), Image.effect_noise((2400, 1600), 90).convert("RGB"), 0.5
-    )
     return [
         ("icon.png", encoded(picture(32, 32), "PNG")),
-        ("screenshot.png", encoded(picture(800, 600), "PNG")),
+        ("screenshot.png", encoded(picture(800, 600, grain=0.2), "PNG")),
         ("sticker.png", encoded(picture(256, 256, "RGBA"), "PNG")),
         ("holiday.jpg", encoded(picture(1024, 768), "JPEG", quality=85)),
-        ("camera.jpg", encoded(photo, "JPEG", quality=95)),
+        ("camera.jpg", encoded(picture(2400, 1600, grain=0.4), "JPEG", quality=92)),
         ("loop.gif", encoded(frames[0], "GIF", save_all=True, append_images=frames[1:],
                              duration=80, loop=0)),
         ("banner.webp", encoded(picture(960, 320), "WEBP", quality=80)),
@@ -127,9 +126,12 @@ class Ledger:
         self.read_404s: list[tuple[int, str]] = []  # (id, path)
         self.races: dict[str, list[str]] = defaultdict(list)  # kind -> failures
         self.race_counts: Counter = Counter()
+        self.timeline: list[tuple[float, str, int]] = []  # (monotonic start, kind, status)
+        self.committed_at: dict[tuple[str, int], float] = {}  # event -> when its answer came
 
-    def record(self, kind, method, path, status, seconds, body, expect):
+    def record(self, kind, method, path, status, started, seconds, body, expect):
         with self.lock:
+            self.timeline.append((started, kind, status))
             self.seconds[kind].append(seconds)
             self.statuses[kind][status] += 1
             if status not in expect:
@@ -141,12 +143,14 @@ class Ledger:
     def committed_create(self, image_id: int, name: str):
         with self.lock:
             self.created[image_id] = name
+            self.committed_at["image.created", image_id] = time.monotonic()
 
     def committed_delete(self, image_id: int):
         with self.lock:
             if image_id in self.deleted:
                 self.races["deletes"].append(f"image {image_id} was deleted twice")
             self.deleted.add(image_id)
+            self.committed_at["image.deleted", image_id] = time.monotonic()
 
     def race_failed(self, kind: str, what: str):
         with self.lock:
@@ -178,7 +182,7 @@ class Client:
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        started = time.perf_counter()
+        started = time.monotonic()
         try:
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
@@ -190,7 +194,8 @@ class Client:
             self.connection.close()
             answer = Answer(0, {}, repr(error).encode())
         self.ledger.record(
-            kind, method, path, answer.status, time.perf_counter() - started, answer.body, expect
+            kind, method, path, answer.status, started, time.monotonic() - started, answer.body,
+            expect,
         )
         return answer
 
