@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test check lint bench screenshots clean
+.PHONY: run test check lint bench soak drill screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || \
@@ -67,6 +67,16 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-run
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Reliability (docs/reliability.md), against the local PostgreSQL and Redis
+# (DATABASE_URL / REDIS_URL): the suite's mixed-traffic soak for DURATION
+# seconds with its figures, and the fault drill. SOAK_ARGS/DRILL_ARGS=--help.
+DURATION ?= 180
+soak: $(VENV)/.installed-test
+	$(BIN)/python scripts/soak.py --seconds $(DURATION) $(SOAK_ARGS)
+
+drill: $(VENV)/.installed-test
+	$(BIN)/python scripts/drill.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) htmlcov coverage.xml .coverage *.egg-info

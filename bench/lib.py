@@ -363,3 +363,17 @@ class RssSampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+# --- documents ------------------------------------------------------------------
+
+
+def rewrite_section(doc: Path, name: str, text: str):
+    """Put `text` between the lines `<!-- name: begin -->` and `<!-- name: end -->`
+    of `doc`, leaving the hand-written rest of it as it is."""
+    begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+    content = doc.read_text()
+    head, found, rest = content.partition(begin)
+    if not found or end not in rest:
+        raise RuntimeError(f"{doc} has no `{begin}` … `{end}` section")
+    doc.write_text(f"{head}{begin}\n{text.strip()}\n{end}{rest.partition(end)[2]}")

@@ -316,7 +316,7 @@ def _committed_by_phase(ledger, cut_at, restored_at) -> dict:
 def status_counts(answers: dict, phase: str) -> Counter:
     total = Counter()
     for statuses in answers[phase].values():
-        total.update({int(status): n for status, n in statuses.items()})
+        total.update(statuses)
     return total
 
 
@@ -461,3 +461,79 @@ def full_disk(server, *, most=60) -> dict:
 
 def as_json(result: dict) -> str:
     return json.dumps(result, indent=2, default=str)
+
+
+# --- verdicts: what each scenario must show (empty: it held) ------------------------------
+
+
+def server_errors(result: dict) -> dict:
+    """Answers that were 5xx other than 503, or no answer at all, by phase."""
+    return {
+        phase: {status: n for status, n in status_counts(result["answers"], phase).items()
+                if status == 0 or (status >= 500 and status != 503)}
+        for phase in PHASES
+    }
+
+
+def quiet_outage_verdict(result: dict) -> list[str]:
+    first = result["first_in_order"]
+    problems = [] if set(first) == {200} else [
+        f"the first requests after the database returned answered {first}"
+    ]
+    return problems + result["unexpected"]
+
+
+def outage_verdict(result: dict, dependency: str) -> list[str]:
+    problems = [f"{phase} the outage: {statuses} (5xx other than 503, or no answer)"
+                for phase, statuses in server_errors(result).items() if statuses]
+    during = status_counts(result["answers"], "during")
+    after = status_counts(result["answers"], "after")
+    if after[503]:
+        problems.append(f"{after[503]} requests started after {dependency} returned were 503")
+    if result["ready_again_s"] is None:
+        problems.append(f"/readyz never answered 200 after {dependency} returned")
+    if dependency == "PostgreSQL":
+        if not during[503]:
+            problems.append("no client saw the outage: no 503 while PostgreSQL was away")
+        problems += result["events"]
+    else:
+        if not during[201]:
+            problems.append(f"no upload succeeded while {dependency} was away")
+        if result["answers"]["during"].get("readyz", {}).get(503, 0) == 0:
+            problems.append(f"/readyz did not report {dependency} missing")
+        websocket = result["websocket_connect_during"]
+        if websocket.startswith("HTTP 5") and websocket != "HTTP 503":
+            problems.append(f"a WebSocket opened while {dependency} was away got {websocket}")
+        problems += result["dropped"] + result["events_after_restore"]["findings"]
+        if not result["events_after_restore"]["later"]:
+            problems.append(f"nothing was committed after {dependency} returned")
+    return problems + result["storage"]
+
+
+def kill_verdict(result: dict) -> list[str]:
+    problems = []
+    if not result["answers"].get(0):
+        problems.append("the kill cut no upload off (nothing was in flight)")
+    if result["lost"]:
+        problems.append(f"uploads answered 201 but gone after the restart: {result['lost']}")
+    problems += result["listed_but_not_whole"] + result["storage_after_fix"]
+    if result["temp_after_fix"]:
+        problems.append(f"temporary upload files left after the restart and reconcile_media "
+                        f"--fix: {result['temp_after_fix']}")
+    return problems
+
+
+def full_disk_verdict(result: dict) -> list[str]:
+    problems = []
+    if result["fill_statuses"].get(507) != 1 or not result["uploads_before_full"]:
+        problems.append(f"filling the disk answered {result['fill_statuses']}")
+    wanted = {"spooled upload": 507, "gallery page": 200, "API list": 200, "readyz": 200}
+    problems += [f"{what} while the disk was full: {result['while_full'][what]}, "
+                 f"expected {status}"
+                 for what, status in wanted.items() if result["while_full"][what] != status]
+    if result["while_full"]["small upload"] not in (201, 507):
+        problems.append(f"a small upload on the full disk: {result['while_full']['small upload']}")
+    if set(result["freed"]) != {204} or result["upload_after_freeing"] != 201:
+        problems.append(f"after freeing space: deletes {result['freed']}, "
+                        f"upload {result['upload_after_freeing']}")
+    return problems + result["storage_when_full"] + result["storage_after"] + result["unexpected"]

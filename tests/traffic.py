@@ -236,6 +236,11 @@ class Gallery:
             self.seen.append(image)
             del self.seen[: max(0, len(self.seen) - 500)]
 
+    def remove(self, image_id: int):
+        """Gone from the gallery: people stop following links to it (mostly)."""
+        with self.lock:
+            self.seen = [image for image in self.seen if image["id"] != image_id]
+
     def any(self, rng: random.Random) -> dict:
         with self.lock:
             return rng.choice(self.seen)
@@ -333,7 +338,8 @@ class Visitor:
         if not self.mine:
             return self.upload()
         image_id, token = self.mine.pop(self.rng.randrange(len(self.mine)))
-        self.client.delete("delete", image_id, token, expect=(204,))
+        if self.client.delete("delete", image_id, token, expect=(204,)).status == 204:
+            self.gallery.remove(image_id)
 
     def delete_theirs(self):
         keeper = self.rng.choice(self.gallery.keepers)
