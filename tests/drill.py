@@ -323,7 +323,8 @@ def status_counts(answers: dict, phase: str) -> Counter:
 # --- kill -9 in the middle of uploads -----------------------------------------------------
 
 
-def kill_mid_upload(server, *, uploaders=3, spoolers=3, body_mb=15, after=5.0) -> dict:
+def kill_mid_upload(server, *, uploaders=3, spoolers=2, body_mb=15, settle=2.0,
+                    after=5.0) -> dict:
     """SIGKILL the server while uploads are in flight: photos being stored and
     large bodies being spooled to temporary files. Then restart it and look at
     what is left, before and after `reconcile_media --fix`."""
@@ -348,7 +349,9 @@ def kill_mid_upload(server, *, uploaders=3, spoolers=3, body_mb=15, after=5.0) -
                 for n in range(spoolers)]
     for thread in threads:
         thread.start()
-    # Kill while a large body sits in a temporary file (or after `after` s).
+    # Let some uploads finish, then kill while a large body sits in a
+    # temporary file (or after `after` s).
+    time.sleep(settle)
     deadline = time.monotonic() + after
     while not leftovers(temp_dir) and time.monotonic() < deadline:
         time.sleep(0.005)
