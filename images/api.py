@@ -18,7 +18,7 @@ from core.errors import json_error
 from images import access, services, uploads
 from images.errors import DeleteForbidden, ImageError, ImageNotFound
 from images.models import Image
-from images.serializers import image_data, origin_of
+from images.serializers import delete_link, image_data, origin_of
 
 
 def api_view(*methods):
@@ -71,8 +71,10 @@ def _get(pk: int) -> Image:
 
 def _upload(request):
     created = uploads.create_from_request(request)
-    body = image_data(created.image, origin=origin_of(request))
+    origin = origin_of(request)
+    body = image_data(created.image, origin=origin)
     body["delete_token"] = created.delete_token
+    body["delete_url"] = delete_link(created.image, created.delete_token, origin=origin)
     response = JsonResponse(body, status=201)
     response["Location"] = request.build_absolute_uri(
         reverse("api:image", args=[created.image.pk])

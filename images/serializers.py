@@ -28,6 +28,11 @@ def image_data(image: Image, *, origin: str) -> dict:
     }
 
 
+def delete_link(image: Image, token: str, *, origin: str) -> str:
+    """The confirmation page that deletes `image`: for the uploader only (it holds the token)."""
+    return origin + reverse("images:delete_link", args=[image.pk, token])
+
+
 URL_KEYS = ("url", "page_url", "thumbnail_url", "thumbnail_2x_url")
 
 

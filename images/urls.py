@@ -9,6 +9,7 @@ urlpatterns = [
     path("view/", views.view_lookup, name="view"),
     path("images/<int:pk>/", views.detail, name="detail"),
     path("delete/", views.delete, name="delete"),
+    path("delete/<int:pk>/<str:token>/", views.delete_by_link, name="delete_link"),
     path("image/<int:pk>", delivery.image_bytes, name="bytes"),
     path("image/<int:pk>/w<int:width>.webp", delivery.thumbnail_bytes, name="thumbnail"),
 ]

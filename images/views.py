@@ -16,7 +16,7 @@ from images.errors import ImageError, ImageNotFound, RateLimited
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
 from images.ratelimit import check_upload_rate
-from images.serializers import image_data, origin_of
+from images.serializers import delete_link, image_data, origin_of
 
 PICKER_LIMIT = 100
 
@@ -76,16 +76,22 @@ def wants_json(request) -> bool:
 def _upload_one_as_json(request):
     """One file per request (static/js/upload.js), recorded as this browser's.
 
-    Unlike the API's answer this one has no delete token: the right to delete
-    stays with the session, as for a plain form post.
+    Unlike the API's answer this one has no bare delete token: this browser's
+    session may delete the image from the Delete page, and `delete_url` is
+    the link to share with whoever else should be able to.
     """
     key = access.uploader_key(request, create=True)
     try:
-        image = uploads.create_from_request(request, uploader_key=key).image
+        created = uploads.create_from_request(request, uploader_key=key)
     except ImageError as error:
         return json_error(error.code, error.message, error.status, **error.headers)
-    response = JsonResponse({"image": image_data(image, origin=origin_of(request))}, status=201)
+    origin = origin_of(request)
+    image = created.image
+    body = image_data(image, origin=origin)
+    body["delete_url"] = delete_link(image, created.delete_token, origin=origin)
+    response = JsonResponse({"image": body}, status=201)
     response["Location"] = request.build_absolute_uri(image.get_absolute_url())
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -144,6 +150,36 @@ def delete(request):
         raise Http404(_("There is no image with id %(id)s.") % {"id": image.pk}) from None
     messages.success(request, _("Deleted “%(name)s”.") % {"name": image.name})
     return see_other("images:delete")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_by_link(request, pk: int, token: str):
+    """A delete link (`delete_url`): GET asks, only the form's POST deletes.
+
+    Chat apps and mail scanners fetch links to preview them; a GET that
+    deleted would let them delete the image. The page keeps its own address
+    (which holds the token) out of caches and out of the Referer header of
+    what it loads: `strict-origin` sends the origin only ("no-referrer"
+    would make browsers send `Origin: null`, which fails the CSRF check).
+    """
+    image = _get_or_404(pk)
+    if not image.has_delete_token(token):
+        response = error_page(
+            request,
+            403,
+            _("Not a delete link for this image"),
+            _("The link is mistyped or belongs to another image; nothing was deleted."),
+        )
+    elif request.method == "POST":
+        services.image_delete(image=image, actor="link")
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": image.name})
+        return see_other("images:gallery")
+    else:
+        response = render(request, "images/delete_link.html", {"image": image})
+    response["Referrer-Policy"] = "strict-origin"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def see_other(to):

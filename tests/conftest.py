@@ -12,6 +12,12 @@ from tests.stores import moto_server, s3_bucket, s3_store, store  # noqa: F401 (
 
 
 @pytest.fixture(autouse=True)
+def responses_match_the_description(settings):
+    """Every /api/ response of every test is checked against images/openapi.yaml."""
+    settings.MIDDLEWARE = ["tests.openapi_check.ResponsesMatchTheDescription", *settings.MIDDLEWARE]
+
+
+@pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
     """Every test stores its files in a folder of its own, through the real storage."""
     root = tmp_path / "media"

@@ -157,6 +157,10 @@ class Api:
         )
         assert response.status == 204, response.text()
 
+    def count_of(self, image_id: int) -> int:
+        """1 if the API still has the image, 0 if not."""
+        return int(self.request.get(f"/api/images/{image_id}/").status == 200)
+
     def count(self) -> int:
         return self.request.get("/api/images/").json()["count"]
 

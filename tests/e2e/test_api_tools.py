@@ -1,0 +1,41 @@
+"""The API's page and a delete link, in a real browser (strict CSP, no console errors)."""
+
+import re
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="pip install --group e2e").expect
+
+
+def test_the_api_docs_page_renders_under_the_strict_policy(page):
+    page.goto("/api/docs/")
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Live Gallery API")
+    upload = page.locator("#uploadImage")
+    expect(upload.get_by_role("heading", level=2)).to_contain_text("POST /api/images/")
+    expect(upload.get_by_role("table", name="Responses")).to_contain_text("415")
+    page.get_by_role("link", name="UploadedImage").first.click()
+    expect(page.locator("#schema-UploadedImage")).to_contain_text("delete_url")
+    # Any CSP violation or script error would fail the test (tests/e2e/conftest.py).
+
+
+def test_a_delete_link_asks_then_deletes_and_the_gallery_follows(page, new_context, api):
+    image = api.upload("shared-link.png")
+    watcher = new_context().new_page()
+    watcher.goto("/")
+    expect(watcher.locator("#live-status")).to_have_attribute("data-state", "live")
+    tile = watcher.locator(f'#gallery [data-image-id="{image["id"]}"]')
+    expect(tile).to_be_visible()
+
+    page.goto(image["delete_url"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete “shared-link.png”?")
+    page.reload()  # a link preview, or a second look, deletes nothing
+    expect(page.get_by_role("img", name="shared-link.png")).to_be_visible()
+    assert api.count_of(image["id"]) == 1
+
+    page.get_by_role("button", name="Delete for good").click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("status").first).to_contain_text("Deleted “shared-link.png”.")
+    expect(tile).to_have_count(0)
+    assert api.count_of(image["id"]) == 0
