@@ -33,7 +33,9 @@ class ByAddress(DjangoOpenAPIRequest):
 
 
 def check(request, response):
-    if not request.path.startswith("/api/"):
+    # A 500 is a bug, never a promise: the tests that provoke one on purpose
+    # check its JSON themselves, and Schemathesis fails on any.
+    if not request.path.startswith("/api/") or response.status_code == 500:
         return
     try:
         openapi.validate_response(ByAddress(request), DjangoOpenAPIResponse(response))
