@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import secrets
 
 from django.db import models
 from django.db.models import Q
@@ -61,6 +62,11 @@ class Image(models.Model):
     delete_token_digest = models.CharField(max_length=64, editable=False)
     uploader_digest = models.CharField(max_length=64, blank=True, editable=False)
     has_thumbnails = models.BooleanField(default=False, editable=False)
+    # The key it was uploaded with (private instances): that key may delete it.
+    api_key = models.ForeignKey(
+        "ApiKey", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="images",
+    )
 
     objects = ImageQuerySet.as_manager()
 
@@ -134,3 +140,62 @@ class Image(models.Model):
     @staticmethod
     def thumbnail_name(pk: int, width: int) -> str:
         return f"images/{pk}.w{width}.webp"
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A key that lets a tool upload to a private instance (UPLOADS_REQUIRE_KEY).
+
+    The key is `lg_<prefix>_<secret>`: the prefix finds the row, and the
+    SHA-256 of the whole key is compared in constant time with the stored
+    digest; the key itself is printed once at creation and never stored.
+    Revoking keeps the row, so the images uploaded with it still name it.
+    """
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+        constraints = [
+            # A revoked key's name may be given to a new key.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(revoked__isnull=True),
+                name="api_key_unique_active_name",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def create(cls, name: str) -> tuple["ApiKey", str]:
+        """A new key named `name`, and the key itself (shown once, never stored)."""
+        prefix = secrets.token_hex(6)
+        key = f"lg_{prefix}_{secrets.token_urlsafe(32)}"
+        return cls.objects.create(name=name, prefix=prefix, digest=secret_digest(key)), key
+
+    @classmethod
+    def find(cls, key: str) -> "ApiKey | None":
+        """The active key this string is, or None (unknown, malformed or revoked)."""
+        scheme, _, rest = key.partition("_")
+        prefix, _, secret = rest.partition("_")
+        found = cls.objects.active().filter(prefix=prefix).first() if scheme == "lg" else None
+        # Compared even when nothing was found, so the answer takes as long.
+        matches = hmac.compare_digest(found.digest if found else "0" * 64, secret_digest(key))
+        return found if found is not None and secret and matches else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked is None
