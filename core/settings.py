@@ -119,7 +119,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=10)
     if DATABASE_POOL_SIZE > 0:
-        from psycopg_pool import ConnectionPool
+        from core.database import check_pooled_connection
 
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -128,7 +128,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # Test each connection as it is handed out (one empty round trip):
             # after PostgreSQL restarts, the pooled connections are dead, and
             # without this the first requests got them and answered 503.
-            "check": ConnectionPool.check_connection,
+            "check": check_pooled_connection,
             # How long a request waits for a free connection (or for a down
             # database) before it is answered 503.
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),

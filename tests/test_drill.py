@@ -24,7 +24,6 @@ needs_redis = pytest.mark.skipif(
 
 
 @needs_postgres
-@pytest.mark.xfail(reason="issue 16 item 9: stale pooled connections answer 503 (fix on main)")
 def test_the_first_requests_after_postgresql_returns_succeed(tmp_path):
     with drill.server_behind_proxies(tmp_path) as (server, postgres, _):
         result = drill.quiet_outage(server, postgres)
@@ -41,7 +40,6 @@ def test_a_postgresql_outage_is_503_and_nothing_committed_is_lost(tmp_path):
 
 
 @needs_redis
-@pytest.mark.xfail(reason="issue 16 item 8: a WebSocket opened while Redis is down gets HTTP 500")
 def test_a_redis_outage_keeps_the_gallery_up_and_live_updates_resume(tmp_path):
     with drill.server_behind_proxies(tmp_path) as (server, _, redis):
         result = drill.outage(server, redis, before=2, during=5, after=5, listeners=5)
@@ -49,7 +47,6 @@ def test_a_redis_outage_keeps_the_gallery_up_and_live_updates_resume(tmp_path):
     assert drill.outage_verdict(result, "Redis") == []
 
 
-@pytest.mark.xfail(reason="issue 16 item 9: nothing removes upload temp files left by a kill")
 def test_kill_9_mid_upload_loses_nothing_committed_and_leaves_nothing_after_reconcile(
     tmp_path,
 ):

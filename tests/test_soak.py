@@ -24,14 +24,6 @@ pytestmark = [
     ),
 ]
 PLAN = traffic.Plan(seconds=30, clients=8, racers=6, listeners=50)
-# Issue 16's items, found by this soak and being fixed on main: each mark goes
-# with its fix (the test then passes; until then it shows the failure).
-RACING_NAMES = pytest.mark.xfail(
-    reason="issue 16 item 4: a name clash amid deletes answers 503 'database unavailable'"
-)
-RACING_DELETES = pytest.mark.xfail(
-    reason="issue 16 item 3: racing deletes all answer 204 and each sends image.deleted"
-)
 
 
 @pytest.fixture(scope="module")
@@ -57,27 +49,22 @@ def test_the_crowd_was_served_and_every_kind_of_request_was_made(soak):
     assert report.ledger.race_counts["page deletes"] > 0
 
 
-@RACING_NAMES
 def test_no_answer_was_a_server_error_or_missing(soak):
     assert soak[1]["server errors"] == []
 
 
-@RACING_NAMES
 def test_every_answer_was_the_one_the_contract_promises(soak):
     assert soak[1]["unexpected answers"] == []
 
 
-@RACING_NAMES
 def test_racing_uploads_of_one_name_all_succeed_with_distinct_names(soak):
     assert soak[1]["racing names"] == []
 
 
-@RACING_DELETES
 def test_racing_deletes_of_one_image_have_exactly_one_winner(soak):
     assert soak[1]["racing deletes"] == []
 
 
-@RACING_DELETES
 def test_every_listener_heard_every_committed_change_exactly_once(soak):
     assert soak[1]["live events"] == []
 
@@ -90,6 +77,5 @@ def test_storage_holds_exactly_the_files_of_the_rows(soak):
     assert soak[1]["storage"] == []
 
 
-@RACING_NAMES
 def test_the_server_logged_no_error(soak):
     assert soak[1]["server log"] == []

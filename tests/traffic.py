@@ -717,7 +717,7 @@ def storage_findings(server, alive: set[int], temporary: Path | None = None) -> 
     if strangers:
         found.append(f"files that are neither an original nor a preview: {strangers[:10]}")
     verdict = server.manage("reconcile_media", "--min-age", "0").strip().splitlines()[-1]
-    if verdict != "found 0 file(s) without row, 0 row(s) without file":
+    if verdict != "found 0 file(s) without row, 0 row(s) without file, 0 upload temp file(s)":
         found.append(f"reconcile_media: {verdict}")
     if temporary is not None:
         if left := sorted(str(p.relative_to(temporary)) for p in temporary.rglob("*")
