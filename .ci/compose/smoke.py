@@ -3,9 +3,11 @@
     python smoke.py single --web http://127.0.0.1:18080
     python smoke.py scale  --web http://127.0.0.1:18080 \
         --replica http://127.0.0.1:18000 --replica http://127.0.0.1:18001
+    python smoke.py s3     --web http://127.0.0.1:18080 --app http://127.0.0.1:18000 \
+        --s3 http://127.0.0.1:13900 --bucket B --s3-key K --s3-secret S
 
-Needs only the standard library and `websockets`. Prints one line per check
-and a closing "N passed, N failed" line; exits 1 on any failure.
+Needs the standard library, `websockets` and (s3 mode) `boto3`. Prints one
+line per check and a closing "N passed, N failed" line; exits 1 on any failure.
 """
 
 from __future__ import annotations
@@ -325,17 +327,103 @@ async def scale(web: str, replicas: list[str]) -> None:
         await lis.close()
 
 
+# Headers that say who answered or how, not what: the rest must be the app's.
+CACHE_OWN = {"date", "server", "connection", "keep-alive", "x-cache-status", "content-length",
+             "transfer-encoding"}
+
+
+def headers_of(resp: Resp) -> dict:
+    return {k.lower(): v for k, v in resp.headers.items() if k.lower() not in CACHE_OWN}
+
+
+async def s3(web: str, app: str, endpoint: str, bucket: str, key: str, secret: str) -> None:
+    """Media on S3: bytes through nginx's cache of the app's answers, the bucket behind it."""
+    import boto3
+    from botocore.config import Config
+
+    netloc = urllib.parse.urlsplit(web).netloc
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=key, aws_secret_access_key=secret,
+                          config=Config(s3={"addressing_style": "path"}))
+    listener = Listener(web, "nginx")
+    if not await opened(listener, f"WebSocket {listener.url} open through nginx"):
+        return
+    png = make_png(seed=int(time.time()) % 200 + 1)
+    r = await run_in_thread(upload, web, png, "ci-s3.png")
+    if not check(r.status == 201, "POST /api/images/ through nginx, media on S3 -> 201",
+                 f"HTTP {r.status} {r.body[:300]!r}"):
+        await listener.close()
+        return
+    img = r.json()
+    image_id, token = img["id"], img["delete_token"]
+    ev = await listener.wait_for(created(image_id))
+    check(ev is not None, "WebSocket through nginx heard image.created", f"events: {listener.events[-3:]}")
+
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", []))
+    paths = [f"/image/{image_id}"] + [urllib.parse.urlsplit(img[k]).path
+                                      for k in ("thumbnail_url", "thumbnail_2x_url")]
+    check(keys == sorted([f"images/{image_id}.png", f"images/{image_id}.w320.webp",
+                          f"images/{image_id}.w640.webp"]),
+          "the original and both previews are objects in the bucket", str(keys))
+    head = client.head_object(Bucket=bucket, Key=f"images/{image_id}.png")
+    check((head["ContentType"], head.get("ContentDisposition")) == ("image/png", "inline"),
+          "the object carries Content-Type image/png and Content-Disposition inline", str(head))
+    stored = client.get_object(Bucket=bucket, Key=f"images/{image_id}.png")["Body"].read()
+
+    for path in paths:
+        first = request(web, "GET", path)
+        again = request(web, "GET", path)
+        check(first.status == again.status == 200, f"GET {path} through nginx -> 200",
+              f"HTTP {first.status}, {again.status}")
+        check(again.headers.get("X-Cache-Status") == "HIT",
+              f"{path}: the second answer comes from nginx's cache, not the app",
+              str(again.headers.get("X-Cache-Status")))
+        ra = request(app, "GET", path, headers={"Host": netloc})
+        check(ra.body == first.body == again.body and headers_of(ra) == headers_of(again),
+              f"{path}: nginx's copy has the app's bytes and headers, ETag included",
+              f"app only: {sorted(set(headers_of(ra).items()) - set(headers_of(again).items()))}, "
+              f"nginx only: {sorted(set(headers_of(again).items()) - set(headers_of(ra).items()))}")
+        r304 = request(web, "GET", path, headers={"If-None-Match": again.headers.get("ETag", "")})
+        check(r304.status == 304, f"{path}: If-None-Match -> 304 through nginx", f"HTTP {r304.status}")
+    original = request(web, "GET", paths[0])
+    check(original.body == stored == png and original.headers.get("Content-Type") == "image/png",
+          "/image/<id> through nginx is the object in the bucket, the uploaded PNG")
+    for name, want in IMAGE_HEADERS.items():
+        check(original.headers.get(name) == want, f"{name}: {want}", str(original.headers.get(name)))
+
+    r = request(web, "DELETE", f"/api/images/{image_id}/", headers={"Authorization": f"Bearer {token}"})
+    check(r.status == 204, "DELETE /api/images/<id>/ through nginx -> 204", f"HTTP {r.status}")
+    deleted_at = time.monotonic()
+    while any(request(web, "GET", path).status != 404 for path in paths):
+        if time.monotonic() - deleted_at > 10:
+            break
+        await asyncio.sleep(0.1)
+    gone = time.monotonic() - deleted_at
+    check(gone <= 5, f"every address of the deleted image answers 404 through nginx within 5 s ({gone:.1f} s)")
+    ev = await listener.wait_for(deleted(image_id))
+    check(ev is not None, "WebSocket through nginx heard image.deleted", f"events: {listener.events[-3:]}")
+    left = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    check(left == [], "the bucket is empty again", str([o["Key"] for o in left]))
+    await listener.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["single", "scale"])
+    ap.add_argument("mode", choices=["single", "scale", "s3"])
     ap.add_argument("--web", required=True, help="nginx's address, e.g. http://127.0.0.1:18080")
     ap.add_argument("--replica", action="append", default=[], help="an app replica's own address (scale mode)")
     ap.add_argument("--app", help="the app's own address, for comparing headers (single mode)")
     ap.add_argument("--max-upload", type=int, default=20971520)
+    ap.add_argument("--s3", help="the S3 server's address (s3 mode)")
+    ap.add_argument("--bucket")
+    ap.add_argument("--s3-key")
+    ap.add_argument("--s3-secret")
     args = ap.parse_args()
     try:
         if args.mode == "single":
             asyncio.run(single(args.web, args.app, args.max_upload))
+        elif args.mode == "s3":
+            asyncio.run(s3(args.web, args.app, args.s3, args.bucket, args.s3_key, args.s3_secret))
         else:
             if len(args.replica) < 2:
                 ap.error("scale mode needs two --replica addresses")
