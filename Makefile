@@ -58,7 +58,7 @@ check: $(VENV)/.installed-test
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 
-# Benchmarks (bench/run.py, about 5 minutes) against the local PostgreSQL,
+# Benchmarks (bench/run.py, about 8 minutes) against the local PostgreSQL,
 # with nginx and wrk (apt-get installed when missing); writes
 # docs/performance.md and bench/results/*.json. BENCH_ARGS=--help lists options.
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-run

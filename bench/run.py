@@ -1,4 +1,4 @@
-"""`make bench`: Live Gallery's benchmark suite (issue 7), about 5 minutes.
+"""`make bench`: Live Gallery's benchmark suite (issue 7), about 8 minutes.
 
     .venv/bin/python bench/run.py [--only serving,fanout] [--runs 3] [--duration 5]
 

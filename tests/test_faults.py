@@ -149,3 +149,16 @@ def test_an_id_whose_file_name_is_taken_by_a_crash_leftover_overwrites_it(upload
 
     assert second["id"] == first["id"] + 1
     assert store.read(leftover) == data
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [(b"<html>not an image</html>", 415), (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, 415)],
+    ids=["text", "truncated-png"],
+)
+def test_a_refused_file_leaves_nothing_in_the_store(upload, store, data, status):
+    response = upload(data, "refused.png")
+
+    assert response.status_code == status
+    assert Image.objects.count() == 0
+    assert store.names() == []
