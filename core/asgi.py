@@ -19,6 +19,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from core.contexts import OwnContext  # noqa: E402
 from core.daphne import skip_twisted_form_parsing  # noqa: E402
+from images.expiry import start_sweeper  # noqa: E402
 from images.limits import BodySizeLimitMiddleware  # noqa: E402
 from images.uploads import clear_temp_dir  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
@@ -27,6 +28,9 @@ skip_twisted_form_parsing()
 # Nothing of this process is in flight yet: whatever is there was left by a
 # server that died mid-upload.
 clear_temp_dir()
+# Every server process deletes expired images itself (EXPIRY_SWEEP_SECONDS):
+# `make run` and each compose replica alike, with nothing else to run.
+start_sweeper()
 
 application = OwnContext(
     ProtocolTypeRouter(

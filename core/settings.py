@@ -206,6 +206,10 @@ MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
 MAX_IMAGE_FRAMES = env.int("MAX_IMAGE_FRAMES", default=1000)
 STRIP_METADATA = env.bool("STRIP_METADATA", default=True)
 UPLOAD_RATE_LIMIT = env.str("UPLOAD_RATE_LIMIT", default="")
+# How often each server process deletes expired images (images.expiry); 0: never in this one.
+EXPIRY_SWEEP_SECONDS = env.float("EXPIRY_SWEEP_SECONDS", default=60.0)
+if EXPIRY_SWEEP_SECONDS < 0:
+    raise ImproperlyConfigured("EXPIRY_SWEEP_SECONDS must be 0 (off) or a number of seconds.")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
 # Uploads being received live here, not in the system's temp folder, so a

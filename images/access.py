@@ -47,5 +47,5 @@ def page_may_delete(request, image: Image) -> bool:
 
 def deletable_on_page(request):
     if is_staff(request):
-        return Image.objects.all()
-    return Image.objects.uploaded_by(uploader_key(request))
+        return Image.objects.visible()
+    return Image.objects.visible().uploaded_by(uploader_key(request))

@@ -64,7 +64,7 @@ def image_item(request, pk: int):
 
 def _get(pk: int) -> Image:
     try:
-        return Image.objects.get(pk=pk)
+        return Image.objects.visible().get(pk=pk)
     except Image.DoesNotExist:
         raise ImageNotFound() from None
 
@@ -95,7 +95,7 @@ def _list(request):
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         message = _("page_size must be a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}
         return json_error("invalid_page_size", message, 400)
-    paginator = Paginator(Image.objects.newest_first(), page_size)
+    paginator = Paginator(Image.objects.visible().newest_first(), page_size)
     try:
         page = paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:

@@ -60,7 +60,7 @@ async def thumbnail_bytes(request, pk: int, width: int):
 def _lookup(pk: int) -> Image | None:
     fields = ("path", "size", "content_type", "sha256", "has_thumbnails")
     try:
-        return Image.objects.only(*fields).get(pk=pk)
+        return Image.objects.visible().only(*fields).get(pk=pk)
     except Image.DoesNotExist:
         return None
     finally:

@@ -42,6 +42,17 @@ class ImageQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-date", "-id")
 
+    def visible(self):
+        """What anyone may see: images that have not expired (images.expiry).
+
+        Every read goes through this, so an expired image is gone from lists,
+        pages and bytes the moment it expires, before the sweeper deletes it.
+        """
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+    def expired(self):
+        return self.filter(expires_at__lte=timezone.now())
+
     def uploaded_by(self, uploader_key: str | None):
         if not uploader_key:
             return self.none()
@@ -62,6 +73,8 @@ class Image(models.Model):
     delete_token_digest = models.CharField(max_length=64, editable=False)
     uploader_digest = models.CharField(max_length=64, blank=True, editable=False)
     has_thumbnails = models.BooleanField(default=False, editable=False)
+    # When it is deleted by itself (expires_in on upload); None: never.
+    expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The key it was uploaded with (private instances): that key may delete it.
     api_key = models.ForeignKey(
         "ApiKey", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
@@ -81,6 +94,12 @@ class Image(models.Model):
                 fields=["uploader_digest"],
                 name="image_uploader",
                 condition=~Q(uploader_digest=""),
+            ),
+            # The sweeper's question, "which have expired?", over the few that expire.
+            models.Index(
+                fields=["expires_at"],
+                name="image_expiring",
+                condition=Q(expires_at__isnull=False),
             ),
         ]
 

@@ -16,6 +16,8 @@ def image_data(image: Image, *, origin: str) -> dict:
         "name": image.name,
         "size": image.size,
         "date": image.date.isoformat(),
+        # When the image deletes itself (expires_in on upload); None: never.
+        "expires_at": image.expires_at.isoformat() if image.expires_at else None,
         "content_type": image.content_type,
         "width": image.width,
         "height": image.height,

@@ -23,7 +23,7 @@ PICKER_LIMIT = 100
 
 @require_GET
 def gallery(request):
-    paginator = Paginator(Image.objects.newest_first(), settings.GALLERY_PAGE_SIZE)
+    paginator = Paginator(Image.objects.visible().newest_first(), settings.GALLERY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "images/gallery.html", {"page": page, "count": paginator.count})
 
@@ -110,8 +110,8 @@ def view_lookup(request):
 @require_GET
 def detail(request, pk: int):
     image = _get_or_404(pk)
-    newer = Image.objects.newest_first().filter(date__gt=image.date).last()
-    older = Image.objects.newest_first().filter(date__lt=image.date).first()
+    newer = Image.objects.visible().newest_first().filter(date__gt=image.date).last()
+    older = Image.objects.visible().newest_first().filter(date__lt=image.date).first()
     context = {
         "image": image,
         "newer": newer,
@@ -191,6 +191,6 @@ def see_other(to):
 
 def _get_or_404(pk: int) -> Image:
     try:
-        return Image.objects.get(pk=pk)
+        return Image.objects.visible().get(pk=pk)
     except Image.DoesNotExist:
         raise Http404(_("There is no image with id %(id)s.") % {"id": pk}) from None

@@ -13,4 +13,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 32)
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("REDIS_PREFIX", f"live-gallery-test-{os.getpid()}")
+# No expiry sweeper in the test process (tests call images.expiry themselves);
+# tests/live_server.py gives the servers it starts one.
+os.environ.setdefault("EXPIRY_SWEEP_SECONDS", "0")
 os.environ.setdefault("UPLOAD_TEMP_DIR", tempfile.mkdtemp(prefix="live-gallery-test-uploads-"))

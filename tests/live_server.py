@@ -59,6 +59,7 @@ class LiveServer:
             "UPLOAD_TEMP_DIR": str(root / "tmp"),
             "LOG_LEVEL": "WARNING",
             "UPLOAD_RATE_LIMIT": "",
+            "EXPIRY_SWEEP_SECONDS": "60",
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("REDIS_URL", None)
