@@ -42,7 +42,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def gallery_server(tmp_path_factory):
-    with LiveServer(tmp_path_factory.mktemp("live-gallery")) as server:
+    # Expired images are swept within half a second, so a test sees a tile go.
+    with LiveServer(tmp_path_factory.mktemp("live-gallery"), EXPIRY_SWEEP_SECONDS="0.5") as server:
         yield server
 
 

@@ -39,3 +39,25 @@ def test_a_delete_link_asks_then_deletes_and_the_gallery_follows(page, new_conte
     expect(page.get_by_role("status").first).to_contain_text("Deleted “shared-link.png”.")
     expect(tile).to_have_count(0)
     assert api.count_of(image["id"]) == 0
+
+
+EXPIRE = (
+    "from django.utils import timezone; from images.models import Image; "
+    "Image.objects.filter(pk={id}).update(expires_at=timezone.now())"
+)
+
+
+def test_an_expiring_image_leaves_an_open_gallery_live(page, api, gallery_server):
+    image = api.upload("fleeting.png")
+    page.goto("/")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    tile = page.locator(f'#gallery [data-image-id="{image["id"]}"]')
+    expect(tile).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+
+    # Its time comes (as if uploaded with expires_in a while ago).
+    gallery_server.manage("shell", "-c", EXPIRE.format(id=image["id"]))
+
+    expect(tile).to_have_count(0, timeout=5000)
+    assert page.evaluate("window.notReloaded") is True
+    assert api.count_of(image["id"]) == 0
