@@ -11,8 +11,10 @@ with an S3 error (the server says no) or drops the connection half-way
 through the request body (the server became unreachable mid-upload).
 """
 
+import ctypes
 import http.client
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -33,6 +35,13 @@ CREDENTIALS = {"aws_access_key_id": "test-key", "aws_secret_access_key": "test-s
 REGION = "us-east-1"
 
 
+def _die_with_parent():
+    """Runs in the child before exec: SIGTERM when the test run dies, even by
+    SIGKILL or a timeout, so no server outlives it."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class MotoServer:
     def __init__(self, log: Path):
         self.port = free_port()
@@ -45,7 +54,7 @@ class MotoServer:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "moto_server"),
                  "-H", "127.0.0.1", "-p", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT,
+                stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
