@@ -9,7 +9,6 @@ when it starts and once when it ends, never raised.
 import asyncio
 import logging
 import threading
-import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -49,13 +48,9 @@ incident = _Incident()
 
 
 def broadcast(event: dict) -> bool:
-    """group_send `event`; True if the channel layer took it.
-
-    Each event gets an id so that every consumer process can encode it once
-    per client origin instead of once per subscriber (realtime.consumers).
-    """
+    """group_send `event`; True if the channel layer took it."""
     try:
-        async_to_sync(_send)({**event, "event_id": uuid.uuid4().hex})
+        async_to_sync(_send)(event)
     except Exception as error:  # noqa: BLE001 - whatever broke, the write has committed
         incident.failed(error)
         return False
