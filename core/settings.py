@@ -165,6 +165,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rendered pages and API lists are reused until the gallery changes
+# (images.pagecache); that needs the shared cache to tell every process.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=bool(REDIS_URL))
+
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_URL = "static/"

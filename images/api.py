@@ -18,6 +18,7 @@ from core.errors import json_error
 from images import access, services, uploads
 from images.errors import DeleteForbidden, ImageError, ImageNotFound
 from images.models import Image
+from images.pagecache import shared_json
 from images.serializers import delete_link, image_data, origin_of
 
 
@@ -87,6 +88,7 @@ def _upload(request):
 MAX_PAGE_SIZE = 100
 
 
+@shared_json
 def _list(request):
     try:
         page_size = int(request.GET.get("page_size", settings.API_PAGE_SIZE))

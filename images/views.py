@@ -15,6 +15,7 @@ from images import access, services, uploads
 from images.errors import ImageError, ImageNotFound, RateLimited
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
+from images.pagecache import shared_page
 from images.ratelimit import check_upload_rate
 from images.serializers import delete_link, image_data, origin_of
 
@@ -22,6 +23,7 @@ PICKER_LIMIT = 100
 
 
 @require_GET
+@shared_page
 def gallery(request):
     paginator = Paginator(Image.objects.visible().newest_first(), settings.GALLERY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -108,6 +110,7 @@ def view_lookup(request):
 
 
 @require_GET
+@shared_page
 def detail(request, pk: int):
     image = _get_or_404(pk)
     newer = Image.objects.visible().newest_first().filter(date__gt=image.date).last()

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
 
+from images.pagecache import copies
 from images.services import image_create
 from tests.corpus import png_bytes
 from tests.stores import moto_server, s3_bucket, s3_store, store  # noqa: F401 (fixtures)
@@ -30,6 +31,13 @@ def media_root(tmp_path, settings):
         },
     }
     return root
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_copies():
+    """A test's rolled-back rows never commit, so nothing would mark the copies
+    made during it stale: every test starts without any."""
+    copies.clear()
 
 
 def files_of_all_images() -> list[str]:
@@ -81,6 +89,8 @@ def body_of(response) -> bytes:
     """The whole body of a response, streamed from an async iterator or not."""
     if not response.streaming:
         return response.content
+    if not response.is_async:  # served to a WSGI request, as the HTTP tier does
+        return b"".join(response.streaming_content)
 
     async def collect():
         return b"".join([chunk async for chunk in response.streaming_content])
