@@ -1,4 +1,6 @@
-# Live Gallery production image: daphne serving core.asgi:application.
+# Live Gallery production image: granian serving the HTTP tier (core.wsgi)
+# by default; the compose file's `live` service runs uvicorn serving the live
+# tier (core.asgi) from the same image.
 #
 #   docker compose build            (see docker-compose.yml, docs/deployment.md)
 #   docker build -t live-gallery-app .
@@ -80,15 +82,18 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 USER 10001:10001
 EXPOSE 8000
 
-# daphne (Twisted) stops on SIGTERM: it stops accepting, closes open
-# WebSockets and waits up to --application-close-timeout for the app's
-# handlers; compose gives it stop_grace_period before SIGKILL.
+# granian stops on SIGTERM: it stops accepting, lets requests in flight
+# finish (WebSockets are closed, clients reconnect to another replica) and
+# exits; compose gives it stop_grace_period before SIGKILL.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python", "/usr/local/lib/live-gallery/healthcheck.py"]
 
-# exec: daphne is PID 1 and gets the signals itself. Binding and port come
+# exec: granian is PID 1 and gets the signals itself. Binding and port come
 # from HOST/PORT so the same image runs behind compose's DNS or on a host
-# network (CI). --verbosity 0: the app logs one line per request itself
-# (LOG_FORMAT), daphne's own access log would repeat it.
-CMD ["sh", "-c", "exec daphne --bind \"$HOST\" --port \"$PORT\" --proxy-headers --application-close-timeout 10 --verbosity 0 core.asgi:application"]
+# network (CI). No access log (granian's default): the app logs one line per
+# request itself (LOG_FORMAT). --no-ws: this tier holds no WebSockets.
+# --blocking-threads: requests run at once in the process, kept under
+# DATABASE_POOL_SIZE (10) so none waits for a pooled connection; the rest
+# queue in granian (its default would allow 512 threads).
+CMD ["sh", "-c", "exec granian --interface wsgi --no-ws --blocking-threads 8 --host \"$HOST\" --port \"$PORT\" --log-level warning core.wsgi:application"]

@@ -12,6 +12,7 @@ when it has no copy (docs/deployment.md).
 import logging
 
 from asgiref.sync import sync_to_async
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
@@ -94,7 +95,10 @@ async def _serve(request, name: str, content_type: str, etag: str, size: int | N
     except OSError as exc:
         logger.error("reading %s failed: %s", name, exc)
         return await sync_to_async(_storage_unavailable)(request)
-    return _language_neutral(StreamingHttpResponse(_chunks(file), headers=headers))
+    # The HTTP tier is a WSGI server (core.wsgi), which iterates in a thread
+    # of its own; an async iterator there would be read whole into memory.
+    chunks = _sync_chunks(file) if isinstance(request, WSGIRequest) else _chunks(file)
+    return _language_neutral(StreamingHttpResponse(chunks, headers=headers))
 
 
 def _storage_unavailable(request):
@@ -121,3 +125,11 @@ async def _chunks(file):
             yield chunk
     finally:
         await sync_to_async(file.close, thread_sensitive=False)()
+
+
+def _sync_chunks(file):
+    try:
+        while chunk := file.read(CHUNK_SIZE):
+            yield chunk
+    finally:
+        file.close()

@@ -1,7 +1,7 @@
 """Imports flow one way: core's building blocks ← the apps ← the project's wiring.
 
 core/errors.py, logs.py, health.py… are leaves every app may use; only the
-wiring (settings, urls, asgi) names the apps. A cycle here is how a helper
+wiring (settings, urls, asgi, wsgi) names the apps. A cycle here is how a helper
 module ends up importing half the project at start-up.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import core
 
-WIRING = {"settings.py", "urls.py", "asgi.py"}
+WIRING = {"settings.py", "urls.py", "asgi.py", "wsgi.py"}
 APPS = ("images", "realtime")
 
 

@@ -1,10 +1,15 @@
 """End-to-end checks of the running compose stack, from outside, through nginx.
 
-    python smoke.py single --web http://127.0.0.1:18080
+    python smoke.py single --web http://127.0.0.1:18080 --app http://127.0.0.1:18000 \
+        --live http://127.0.0.1:18002
     python smoke.py scale  --web http://127.0.0.1:18080 \
-        --replica http://127.0.0.1:18000 --replica http://127.0.0.1:18001
+        --replica http://127.0.0.1:18000 --replica http://127.0.0.1:18001 \
+        --live http://127.0.0.1:18002
     python smoke.py s3     --web http://127.0.0.1:18080 --app http://127.0.0.1:18000 \
         --s3 http://127.0.0.1:13900 --bucket B --s3-key K --s3-secret S
+
+Uploads go to the app (the HTTP tier); WebSocket clients listen on the live
+tier, both through nginx's /ws/ and on the live service itself.
 
 Needs the standard library, `websockets` and (s3 mode) `boto3`. Prints one
 line per check and a closing "N passed, N failed" line; exits 1 on any failure.
@@ -163,7 +168,7 @@ IMAGE_HEADERS = {
 NGINX_ETAG = re.compile(r'^"[0-9a-f]+-[0-9a-f]+"$')
 
 
-async def single(web: str, app: str | None, max_upload: int) -> None:
+async def single(web: str, app: str | None, live: str | None, max_upload: int) -> None:
     netloc = urllib.parse.urlsplit(web).netloc
     r = request(web, "GET", "/healthz")
     check(r.status == 200, "GET /healthz through nginx", f"HTTP {r.status}")
@@ -173,6 +178,18 @@ async def single(web: str, app: str | None, max_upload: int) -> None:
     listener = Listener(web, "nginx")
     if not await opened(listener, f"WebSocket {listener.url} open through nginx"):
         return
+    on_live = Listener(live, "the live service") if live else None
+    if on_live and not await opened(on_live, f"WebSocket {on_live.url} open on the live service"):
+        return
+    if app:
+        # The HTTP tier holds no sockets: nginx must have sent /ws/ elsewhere.
+        try:
+            ws = await websockets.connect(Listener(app, "app").url, origin=app, open_timeout=10)
+        except Exception:  # noqa: BLE001 - refused is what we want
+            check(True, "the app (HTTP tier) refuses WebSockets: /ws/ is the live tier's")
+        else:
+            await ws.close()
+            check(False, "the app (HTTP tier) refuses WebSockets: /ws/ is the live tier's")
 
     png = make_png(seed=int(time.time()) % 200)
     r = await run_in_thread(upload, web, png, "ci-smoke.png")
@@ -191,6 +208,10 @@ async def single(web: str, app: str | None, max_upload: int) -> None:
     check(ev is not None, "WebSocket through nginx heard image.created", f"events: {listener.events[-3:]}")
     if ev is not None:
         check("delete_token" not in json.dumps(ev), "image.created event does not leak delete_token")
+    if on_live:
+        ev = await on_live.wait_for(created(image_id))
+        check(ev is not None, "the live service's own client heard the app's image.created",
+              f"events: {on_live.events[-3:]}")
 
     r = request(web, "GET", f"/image/{image_id}")
     check(r.status == 200, f"GET /image/{image_id} through nginx -> 200", f"HTTP {r.status}")
@@ -280,6 +301,10 @@ async def single(web: str, app: str | None, max_upload: int) -> None:
     ev = await listener.wait_for(deleted(image_id))
     check(ev is not None, "WebSocket through nginx heard image.deleted", f"events: {listener.events[-3:]}")
     await listener.close()
+    if on_live:
+        ev = await on_live.wait_for(deleted(image_id))
+        check(ev is not None, "the live service's own client heard image.deleted")
+        await on_live.close()
 
 
 async def opened(listener: "Listener", what: str) -> bool:
@@ -293,9 +318,8 @@ async def opened(listener: "Listener", what: str) -> bool:
     return True
 
 
-async def scale(web: str, replicas: list[str]) -> None:
-    listeners = [Listener(base, f"replica {i + 1} ({base})") for i, base in enumerate(replicas)]
-    listeners.append(Listener(web, "nginx"))
+async def scale(web: str, replicas: list[str], live: str) -> None:
+    listeners = [Listener(live, f"the live service ({live})"), Listener(web, "nginx")]
     for lis in listeners:
         if not await opened(lis, f"WebSocket open on {lis.label}"):
             return
@@ -413,6 +437,7 @@ def main() -> int:
     ap.add_argument("--web", required=True, help="nginx's address, e.g. http://127.0.0.1:18080")
     ap.add_argument("--replica", action="append", default=[], help="an app replica's own address (scale mode)")
     ap.add_argument("--app", help="the app's own address, for comparing headers (single mode)")
+    ap.add_argument("--live", help="the live service's own address (WebSockets)")
     ap.add_argument("--max-upload", type=int, default=20971520)
     ap.add_argument("--s3", help="the S3 server's address (s3 mode)")
     ap.add_argument("--bucket")
@@ -421,13 +446,13 @@ def main() -> int:
     args = ap.parse_args()
     try:
         if args.mode == "single":
-            asyncio.run(single(args.web, args.app, args.max_upload))
+            asyncio.run(single(args.web, args.app, args.live, args.max_upload))
         elif args.mode == "s3":
             asyncio.run(s3(args.web, args.app, args.s3, args.bucket, args.s3_key, args.s3_secret))
         else:
-            if len(args.replica) < 2:
-                ap.error("scale mode needs two --replica addresses")
-            asyncio.run(scale(args.web, args.replica))
+            if len(args.replica) < 2 or not args.live:
+                ap.error("scale mode needs two --replica addresses and --live")
+            asyncio.run(scale(args.web, args.replica, args.live))
     except Exception as exc:  # noqa: BLE001
         check(False, "smoke test ran to the end", f"{type(exc).__name__}: {exc}")
     print(f"compose-{args.mode}: {PASSED} passed, {FAILED} failed", flush=True)
