@@ -11,6 +11,9 @@ daphne processes). Commands:
         insert that many rows (no files), one second apart, then VACUUM ANALYZE
     {"op": "queries", "paths": ["/", "/?page=417"]}
         SQL queries Django runs to answer each GET (test client): {path: n}
+    {"op": "profile", "paths": {"gallery": "/"}, "requests": 200}
+        where a request's time goes (cProfile, Django's test client, the page
+        cache off, then on): {label: {"cache off"|"cache on": {part: ms per request}}}
 """
 
 import json
@@ -87,7 +90,55 @@ def queries(paths: list[str]) -> dict:
     return counts
 
 
-COMMANDS = {"create": create, "bulk": bulk, "queries": queries}
+# Where a request's time goes: cumulative time of these functions per request.
+# They nest (templates reverse URLs and run the page's queries), so the parts
+# do not add up to the whole.
+SPOTS = (
+    ("whole request (handler)", "django/core/handlers/base.py", "get_response"),
+    ("template rendering", "django/template/backends/django.py", "render"),
+    ("URL reversing", "django/urls/base.py", "reverse"),
+    ("SQL (execute, incl. the wait)", "django/db/backends/utils.py", "execute"),
+    ("ORM rows → objects and SQL", "django/db/models/query.py", "_fetch_all"),
+    ("CSRF token", "django/middleware/csrf.py", "get_token"),
+    ("Redis (page cache generation)", "redis/client.py", "execute_command"),
+)
+
+
+def profile(paths: dict, requests: int) -> dict:
+    """Cumulative ms per request in each SPOT, page cache off, then on."""
+    import cProfile
+    import pstats
+
+    from django.conf import settings
+
+    from images.pagecache import copies
+
+    answer = {}
+    for cache in (False, True):
+        settings.PAGE_CACHE = cache
+        copies.clear()
+        for label, path in paths.items():
+            for _ in range(10):
+                Client().get(path)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(requests):
+                Client().get(path)
+            profiler.disable()
+            spots = dict.fromkeys((name for name, _, _ in SPOTS), 0.0)
+            for (filename, _, function), (_, _, _, cumulative, _) in pstats.Stats(
+                profiler
+            ).stats.items():
+                for name, marker, wanted in SPOTS:
+                    if function == wanted and filename.endswith(marker):
+                        spots[name] += cumulative * 1000 / requests
+            answer.setdefault(label, {})["cache on" if cache else "cache off"] = {
+                name: round(ms, 2) for name, ms in spots.items()
+            }
+    return answer
+
+
+COMMANDS = {"create": create, "bulk": bulk, "queries": queries, "profile": profile}
 
 
 def main():

@@ -1,16 +1,18 @@
 """4. Live fan-out: from the start of an upload POST to the last subscriber's event.
 
-Two daphne processes (A, B) share PostgreSQL and a Redis of their own
-(channels-redis pub/sub layer, REDIS_URL). Subscribers run in two client
-processes (bench/subscribers.py), each holding half the sockets. Small PNGs
-are uploaded to A one at a time; after each, the bench waits until every
+The compose stack's topology: two live-tier processes (A, B: uvicorn,
+core.asgi) hold the sockets; uploads go to the HTTP tier (H: granian,
+core.wsgi); all share PostgreSQL and a Redis of their own (channels-redis
+pub/sub layer). Subscribers run in two client processes
+(bench/subscribers.py), each holding half the sockets. Small PNGs are
+uploaded to H one at a time; after each, the bench waits until every
 subscriber process reports that all its sockets heard the event (bounded),
 then pauses briefly. The first uploads of each scenario warm up and are not
 counted. Times use CLOCK_MONOTONIC in both the uploader and the subscribers.
 
 Scenarios: no subscribers (the upload's own response time), 1,000 sockets
-split evenly over A and B, the same with uploads to a third process C that
-holds no sockets, 500 sockets on A alone (B and C stopped).
+split evenly over A and B with STALLED more that never read (they must slow
+no one and be dropped), and 2,000 sockets over A and B.
 """
 
 import json
@@ -33,10 +35,11 @@ PAUSE = 0.15
 class Subscribers:
     """One bench/subscribers.py process."""
 
-    def __init__(self, ctx, name: str, targets: list[tuple[int, int]]):
+    def __init__(self, ctx, name: str, targets: list[tuple[int, int]], stalled: int = 0):
         self.out = ctx.work / f"{name}.json"
         self.lines: queue.Queue[str] = queue.Queue()
         command = [sys.executable, ROOT / "bench" / "subscribers.py", "--out", self.out]
+        command += ["--stalled", str(stalled)]
         command += [f"ws://127.0.0.1:{port}/ws/gallery/={count}" for port, count in targets]
         self.process = ctx.procs.start(
             name,
@@ -109,14 +112,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
 def scenario(
-    ctx, name: str, upload_port: int, ports: list[int], sockets: int, servers: dict
+    ctx, name: str, upload_port: int, ports: list[int], sockets: int, servers: dict,
+    stalled: int = 0,
 ) -> dict:
-    """`servers`: name -> Daphne, whose CPU time per event is reported."""
+    """`servers`: name -> server, whose CPU time per event is reported."""
     per_process = sockets // CLIENT_PROCESSES
     clients = [
         Subscribers(
-            ctx, f"subscribers-{name}-{i}", [(port, per_process // len(ports)) for port in ports]
+            ctx, f"subscribers-{name}-{i}", [(port, per_process // len(ports)) for port in ports],
+            stalled=stalled // CLIENT_PROCESSES,
         )
         for i in range(CLIENT_PROCESSES)
     ]
@@ -133,6 +143,7 @@ def scenario(
         n: round((cpu_seconds(pid) - cpu_before[n]) * 1000 / uploaded, 1)
         for n, pid in processes.items()
     }
+    rss_after = {n: rss_kib(d.pid) for n, d in servers.items()}
     collected = [client.collect() for client in clients]
 
     last, every, missed = [], [], 0
@@ -160,37 +171,36 @@ def scenario(
         # CPU each process spent per uploaded event (including the upload's own
         # work in the process that took it): contention-independent.
         "cpu_ms_per_event": cpu_ms_per_event,
+        "stalled": stalled,
+        "stalled_dropped": sum(c.get("stalled_dropped", 0) for c in collected),
+        "rss_after_mib": {n: round(k / 1024, 1) for n, k in rss_after.items()},
+        # Every delivery's latency, for the distribution drawn in docs/performance/.
+        "every_ms": sorted(round(t * 1000, 2) for t in every),
     }
+
+
+STALLED = 20
 
 
 def run(ctx) -> dict:
     redis = {"REDIS_URL": ctx.redis_url}
-    a = ctx.daphne("fanout-a", **redis)
-    b = ctx.daphne("fanout-b", **redis)
-    alone = uploads_to(a.port, ctx.events, "none")
+    a = ctx.tier("fanout-a", "live", **redis)
+    b = ctx.tier("fanout-b", "live", **redis)
+    h = ctx.tier("fanout-http", "http", **redis)
+    alone = uploads_to(h.port, ctx.events, "none")
     none_ms = summary_ms([e["response_s"] for e in alone])
-    split = scenario(ctx, "1000", a.port, [a.port, b.port], ctx.subscribers, {"A": a, "B": b})
-    # The same, uploading to a third process that holds no sockets: how much of
-    # the upload's time is sharing an event loop with the fan-out.
-    c = ctx.daphne("fanout-c", **redis)
-    elsewhere = scenario(
-        ctx,
-        "1000-elsewhere",
-        c.port,
-        [a.port, b.port],
-        ctx.subscribers,
-        {"A": a, "B": b, "C (uploads)": c},
+    live = {"A": a, "B": b, "H (uploads)": h}
+    split = scenario(
+        ctx, "1000", h.port, [a.port, b.port], ctx.subscribers, live, stalled=STALLED
     )
-    c.stop()
-    b.stop()
-    single = scenario(ctx, "500", a.port, [a.port], ctx.subscribers // 2, {"A": a})
+    double = scenario(ctx, "2000", h.port, [a.port, b.port], 2 * ctx.subscribers, live)
     return {
         "layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "servers": "live tier: 2 × uvicorn core.asgi; uploads: granian core.wsgi",
         "client_processes": CLIENT_PROCESSES,
-        "upload": "64×64 PNG, POST /api/images/ to A",
+        "upload": "64×64 PNG, POST /api/images/ to the HTTP tier",
         "no_subscribers": {"upload_response_ms": none_ms, "events": len(alone)},
         "split": split,
-        "split_upload_elsewhere": elsewhere,
-        "single": single,
+        "double": double,
         "upload_ratio_split_vs_none": round(split["upload_response_ms"]["p50"] / none_ms["p50"], 2),
     }

@@ -133,6 +133,64 @@ class Daphne:
         self.procs.stop(self.process)
 
 
+# The live tier's command line (docker-compose.yml, service `live`).
+LIVE_FLAGS = (
+    "--ws", "websockets-sansio", "--ws-max-size", "65536", "--lifespan", "off",
+    "--no-access-log", "--log-level", "warning",
+)
+
+
+class Tier:
+    """One tier of the compose stack, as docker-compose.yml runs it, on a free port.
+
+    "http": granian, WSGI (core.wsgi), `workers` processes; "live": uvicorn,
+    ASGI (core.asgi). `pid` is the process serving requests (granian's first
+    worker).
+    """
+
+    def __init__(self, procs: Processes, name: str, env: dict, tier: str, workers: int = 1):
+        self.name = name
+        self.port = free_port()
+        if tier == "http":
+            command = [
+                BIN / "granian", "--interface", "wsgi", "--no-ws", "--blocking-threads", "8",
+                "--host", "127.0.0.1",
+                "--port", self.port, "--workers", workers, "--log-level", "warning",
+                "core.wsgi:application",
+            ]
+        else:
+            command = [
+                BIN / "uvicorn", "--host", "127.0.0.1", "--port", self.port, *LIVE_FLAGS,
+                "core.asgi:application",
+            ]
+        self.process = procs.start(name, command, env)
+        self.procs = procs
+        wait_until(lambda: self._alive() and healthy(self.port), f"{tier} tier {name}", 60)
+        self.workers = children(self.process.pid) if tier == "http" else []
+
+    def _alive(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.name} exited (see its log under the work folder)")
+        return True
+
+    @property
+    def pid(self) -> int:
+        return self.workers[0] if self.workers else self.process.pid
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        self.procs.stop(self.process)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 class DjangoHelper:
     """bench/django_helper.py in a child process: call(op, **arguments) -> answer."""
 

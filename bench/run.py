@@ -10,8 +10,10 @@ temporary folder and in throwaway databases `lg_bench_<pid>*`, removed at the
 end, also after a failure or Ctrl-C. Results go to bench/results/ as JSON
 (git-ignored) and are rendered into docs/performance.md.
 
-Sections (each a module of this folder): serving, thumbnails, scale, fanout,
-uploads, pool, s3 (objectstore.py). A section that fails is reported as such; the others still run.
+Sections (each a module of this folder): serving, throughput, thumbnails,
+scale, fanout, memory (live_memory.py), uploads, pool, s3 (objectstore.py).
+`bench/plots.py` draws the figures of docs/performance/ from the same results.
+A section that fails is reported as such; the others still run.
 """
 
 import argparse
@@ -35,23 +37,36 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fanout  # noqa: E402
+import live_memory  # noqa: E402
 import media  # noqa: E402
 import nginx  # noqa: E402
 import objectstore  # noqa: E402
+import plots  # noqa: E402
 import pool  # noqa: E402
 import psycopg  # noqa: E402
 import report  # noqa: E402
 import scale  # noqa: E402
 import serving  # noqa: E402
+import throughput  # noqa: E402
 import thumbnails  # noqa: E402
 import uploads  # noqa: E402
-from lib import ROOT, Daphne, DjangoHelper, Processes, free_port, wait_until  # noqa: E402
+from lib import (  # noqa: E402
+    ROOT,
+    Daphne,
+    DjangoHelper,
+    Processes,
+    Tier,
+    free_port,
+    wait_until,
+)
 
 SECTIONS = {
     "serving": serving.run,
+    "throughput": throughput.run,
     "thumbnails": thumbnails.run,
     "scale": scale.run,
     "fanout": fanout.run,
+    "memory": live_memory.run,
     "uploads": uploads.run,
     "pool": pool.run,
     "s3": objectstore.run,
@@ -62,6 +77,8 @@ PACKAGES = (
     "django",
     "channels",
     "daphne",
+    "granian",
+    "uvicorn",
     "twisted",
     "channels-redis",
     "redis",
@@ -113,6 +130,12 @@ class Bench:
 
     def daphne(self, name: str, **settings) -> Daphne:
         server = Daphne(self.procs, name, self.env(**settings))
+        self.servers.append(server)
+        return server
+
+    def tier(self, name: str, tier: str, workers: int = 1, **settings) -> Tier:
+        """A tier of the compose stack: "http" (app) or "live"."""
+        server = Tier(self.procs, name, self.env(**settings), tier, workers)
         self.servers.append(server)
         return server
 
@@ -289,6 +312,7 @@ def machine(found: dict, database_url: str, redis_url: str | None) -> dict:
 def needs(section: str, found: dict) -> list[str]:
     wanted = {
         "serving": ["nginx", "wrk", "envsubst"],
+        "throughput": ["nginx", "wrk", "envsubst"],
         "pool": ["wrk"],
         "s3": ["nginx", "wrk", "envsubst"],
     }.get(section, [])
@@ -412,6 +436,8 @@ def main():
     if not args.no_doc:
         DOC.write_text(report.render(results))
         print(f"bench: wrote {DOC.relative_to(ROOT)}", flush=True)
+        for figure in plots.draw(results):
+            print(f"bench: drew {figure.relative_to(ROOT)}", flush=True)
     return 1 if results["errors"] else 0
 
 
