@@ -210,6 +210,8 @@ MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
 MAX_IMAGE_FRAMES = env.int("MAX_IMAGE_FRAMES", default=1000)
 STRIP_METADATA = env.bool("STRIP_METADATA", default=True)
 UPLOAD_RATE_LIMIT = env.str("UPLOAD_RATE_LIMIT", default="")
+# A private instance: uploads need an API key (X-API-Key) or a signed-in user.
+UPLOADS_REQUIRE_KEY = env.bool("UPLOADS_REQUIRE_KEY", default=False)
 # How often each server process deletes expired images (images.expiry); 0: never in this one.
 EXPIRY_SWEEP_SECONDS = env.float("EXPIRY_SWEEP_SECONDS", default=60.0)
 if EXPIRY_SWEEP_SECONDS < 0:

@@ -1,6 +1,7 @@
 """Who may delete an image (the contract's "Access").
 
-- the API: whoever holds the upload's delete token (`Authorization: Bearer`),
+- the API: whoever holds the upload's delete token (`Authorization: Bearer`)
+  or the API key it was uploaded with (`X-API-Key`),
 - the Delete page: the browser session that uploaded it,
 - both: a signed-in staff user.
 Reading is public, so nothing here guards reads.
@@ -8,6 +9,7 @@ Reading is public, so nothing here guards reads.
 
 import secrets
 
+from images import keys
 from images.models import Image
 
 UPLOADER_SESSION_KEY = "live_gallery.uploader"
@@ -36,9 +38,19 @@ def is_staff(request) -> bool:
     return request.user.is_authenticated and request.user.is_staff
 
 
-def api_may_delete(request, image: Image) -> bool:
+def api_delete_right(request, image: Image) -> str | None:
+    """The right by which a script may delete `image`, or None: "token" (its
+    delete token as a bearer token), "key" (the API key it was uploaded with,
+    in X-API-Key; a wrong key is a 401) or "staff" (a staff user's session)."""
     token = bearer_token(request)
-    return is_staff(request) or (token is not None and image.has_delete_token(token))
+    if token is not None and image.has_delete_token(token):
+        return "token"
+    api_key = keys.api_key(request)
+    if api_key is not None and image.api_key_id == api_key.pk:
+        return "key"
+    if is_staff(request):
+        return "staff"
+    return None
 
 
 def page_may_delete(request, image: Image) -> bool:

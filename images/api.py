@@ -55,10 +55,10 @@ def image_collection(request):
 def image_item(request, pk: int):
     image = _get(pk)
     if request.method == "DELETE":
-        if not access.api_may_delete(request, image):
+        right = access.api_delete_right(request, image)
+        if right is None:
             raise DeleteForbidden()
-        actor = "staff" if access.is_staff(request) else "token"
-        services.image_delete(image=image, actor=actor)
+        services.image_delete(image=image, actor=right)
         return HttpResponse(status=204)
     return JsonResponse(image_data(image, origin=origin_of(request)))
 

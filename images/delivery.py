@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,8 @@ async def image_bytes(request, pk: int):
     if image is None:
         return await sync_to_async(page_not_found)(request)
     return await _serve(
-        request, image.path, image.content_type, image.etag, size=image.size
+        request, image.path, image.content_type, image.etag, size=image.size,
+        cache=_cache_control(image),
     )
 
 
@@ -55,11 +57,21 @@ async def thumbnail_bytes(request, pk: int, width: int):
     if image is None or not image.has_thumbnails or width not in THUMBNAIL_WIDTHS:
         return await sync_to_async(page_not_found)(request)
     etag = f'"{image.sha256}-w{width}"'
-    return await _serve(request, Image.thumbnail_name(pk, width), "image/webp", etag)
+    return await _serve(
+        request, image.preview_name(width), "image/webp", etag, cache=_cache_control(image)
+    )
+
+
+def _cache_control(image: Image) -> str:
+    """Cached for good, unless the image expires: then no longer than it lives."""
+    if image.expires_at is None:
+        return HEADERS["Cache-Control"]
+    seconds_left = max(0, int((image.expires_at - timezone.now()).total_seconds()))
+    return f"public, max-age={seconds_left}"
 
 
 def _lookup(pk: int) -> Image | None:
-    fields = ("path", "size", "content_type", "sha256", "has_thumbnails")
+    fields = ("path", "size", "content_type", "sha256", "has_thumbnails", "expires_at")
     try:
         return Image.objects.visible().only(*fields).get(pk=pk)
     except Image.DoesNotExist:
@@ -75,8 +87,10 @@ async def _image_or_none(pk: int) -> Image | None:
     return await sync_to_async(_lookup)(pk)
 
 
-async def _serve(request, name: str, content_type: str, etag: str, size: int | None = None):
-    headers = {**HEADERS, "ETag": etag}
+async def _serve(
+    request, name: str, content_type: str, etag: str, size: int | None = None, *, cache: str
+):
+    headers = {**HEADERS, "ETag": etag, "Cache-Control": cache}
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
         for header, value in headers.items():
             not_modified.headers.setdefault(header, value)

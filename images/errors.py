@@ -115,6 +115,30 @@ class StorageUnavailable(ImageError):
     message = _("The image store is unavailable; nothing was saved. Try again shortly.")
 
 
+class Unauthorized(ImageError):
+    status = 401
+    code = "unauthorized"
+    message = _("Uploading here needs an API key (the X-API-Key header) or a signed-in user.")
+
+    @property
+    def headers(self):
+        return {"WWW-Authenticate": 'X-API-Key realm="Live Gallery"'}
+
+
+class UnknownApiKey(Unauthorized):
+    message = _("The API key sent (X-API-Key) is unknown or revoked.")
+
+
+class InvalidExpiry(ImageError):
+    code = "invalid_expires_in"
+
+    def __init__(self, minimum: int, maximum: int):
+        super().__init__(
+            _("expires_in must be a whole number of seconds from %(min)s to %(max)s.")
+            % {"min": minimum, "max": f"{maximum:,}"}
+        )
+
+
 class RateLimited(ImageError):
     status = 429
     code = "rate_limited"

@@ -1,8 +1,10 @@
-"""Expiring images: hidden at once, then deleted by a sweeper.
+"""Expiring images: `expires_in` on upload, hidden at once, deleted by a sweeper.
 
 An image past its `expires_at` is invisible at once: every read goes through
-`Image.objects.visible()`. Then, within EXPIRY_SWEEP_SECONDS, a sweeper
-deletes the row and its files and announces `image.deleted`, like any delete.
+`Image.objects.visible()`, and its files are stored under `expiring/`, a
+folder nginx's fast path never serves, so nginx asks the app, which answers
+404 (docs/api.md). Then, within EXPIRY_SWEEP_SECONDS, a sweeper deletes the
+row and its files and announces `image.deleted`, like any delete.
 
 The sweeper is a thread in every server process (`make run`'s one daphne,
 each compose replica), started by core.asgi: no extra process to run. Many
@@ -15,15 +17,30 @@ import logging
 import random
 import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 
+from images.errors import InvalidExpiry
 from images.models import Image
 
+MIN_SECONDS = 60
+MAX_SECONDS = 365 * 24 * 3600
 BATCH = 200
 
 logger = logging.getLogger("live_gallery.expiry")
+
+
+def expires_at(expires_in: str | None):
+    """`expires_in` as sent (whole seconds, 60…31536000) → the moment, or None."""
+    if expires_in is None or expires_in == "":
+        return None
+    text = expires_in.strip()
+    if not text.isascii() or not text.isdigit() or not MIN_SECONDS <= int(text) <= MAX_SECONDS:
+        raise InvalidExpiry(MIN_SECONDS, MAX_SECONDS)
+    return timezone.now() + timedelta(seconds=int(text))
 
 
 def delete_expired() -> int:

@@ -32,6 +32,18 @@ class UploadForm(forms.Form):
         required=False,
         max_length=1000,
     )
+    # Sent as the API's expires_in (whole seconds); empty: kept until deleted.
+    expires_in = forms.ChoiceField(
+        label=_("Delete automatically"),
+        required=False,
+        choices=[
+            ("", _("never")),
+            ("3600", _("after 1 hour")),
+            ("86400", _("after 1 day")),
+            ("604800", _("after 1 week")),
+            ("2592000", _("after 30 days")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,6 +28,13 @@ EXTENSIONS = {
 # Widths of the WebP previews made for each image (images.thumbnails), for srcset.
 THUMBNAIL_WIDTHS = (320, 640)
 
+# Where files live in storage. Images that expire live in a folder of their
+# own, which nginx's fast path never serves: their bytes are always answered
+# by the app, which stops the moment they expire (images.expiry).
+FOLDER = "images"
+EXPIRING_FOLDER = "expiring"
+FOLDERS = (FOLDER, EXPIRING_FOLDER)
+
 
 def secret_digest(secret: str) -> str:
     """SHA-256 of a high-entropy secret: what the database keeps instead of it.
@@ -139,26 +146,36 @@ class Image(models.Model):
             return self.url
         return reverse("images:thumbnail", args=[self.pk, width])
 
+    @property
+    def folder(self) -> str:
+        """The folder of its files: where the original was stored, else by expiry."""
+        if self.path:
+            return self.path.split("/", 1)[0]
+        return EXPIRING_FOLDER if self.expires_at else FOLDER
+
+    def preview_name(self, width: int) -> str:
+        return self.thumbnail_name(self.pk, width, folder=self.folder)
+
     def stored_names(self) -> list[str]:
         """Every file that belongs to this image: the original and its thumbnails."""
         widths = THUMBNAIL_WIDTHS if self.has_thumbnails else ()
-        thumbnails = [self.thumbnail_name(self.pk, width) for width in widths]
+        thumbnails = [self.preview_name(width) for width in widths]
         return [self.path, *thumbnails] if self.path else thumbnails
 
     @classmethod
-    def names_for(cls, pk: int, content_type: str) -> list[str]:
+    def names_for(cls, pk: int, content_type: str, folder: str = FOLDER) -> list[str]:
         """Every name an image with this id and type may have in storage."""
-        thumbnails = [cls.thumbnail_name(pk, width) for width in THUMBNAIL_WIDTHS]
-        return [cls.storage_name(pk, content_type), *thumbnails]
+        thumbnails = [cls.thumbnail_name(pk, width, folder=folder) for width in THUMBNAIL_WIDTHS]
+        return [cls.storage_name(pk, content_type, folder=folder), *thumbnails]
 
     @staticmethod
-    def storage_name(pk: int, content_type: str) -> str:
+    def storage_name(pk: int, content_type: str, folder: str = FOLDER) -> str:
         """Where an image's bytes live: named by id, so nginx can find them by URL."""
-        return f"images/{pk}.{EXTENSIONS[content_type]}"
+        return f"{folder}/{pk}.{EXTENSIONS[content_type]}"
 
     @staticmethod
-    def thumbnail_name(pk: int, width: int) -> str:
-        return f"images/{pk}.w{width}.webp"
+    def thumbnail_name(pk: int, width: int, folder: str = FOLDER) -> str:
+        return f"{folder}/{pk}.w{width}.webp"
 
 
 class ApiKeyQuerySet(models.QuerySet):

@@ -47,20 +47,30 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def check_upload_rate(request) -> None:
-    """Count one upload for this client; raise RateLimited if over the limit."""
+def check_upload_rate(request, *, api_key=None) -> None:
+    """Count one upload for this client, and for its API key if it sent one;
+    raise RateLimited if either is over the limit.
+
+    Per key as well as per client: a key leaked to many machines is still held
+    to the rate, and a key shared by one machine's tools still is per address.
+    """
     rate = parse_rate(settings.UPLOAD_RATE_LIMIT)
     if rate is None:
         return
     now = time.time()
     window = int(now // rate.seconds)
-    key = f"upload-rate:{client_address(request)}:{rate.seconds}:{window}"
-    cache.add(key, 0, timeout=rate.seconds + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr: a new window began
-        cache.add(key, 1, timeout=rate.seconds + 1)
-        used = 1
-    if used > rate.count:
+    counters = [f"upload-rate:{client_address(request)}:{rate.seconds}:{window}"]
+    if api_key is not None:
+        counters.append(f"upload-rate:key-{api_key.pk}:{rate.seconds}:{window}")
+    if max(_bump(counter, rate.seconds) for counter in counters) > rate.count:
         retry_after = max(1, int((window + 1) * rate.seconds - now) + 1)
         raise RateLimited(retry_after)
+
+
+def _bump(counter: str, seconds: int) -> int:
+    cache.add(counter, 0, timeout=seconds + 1)
+    try:
+        return cache.incr(counter)
+    except ValueError:  # expired between add and incr: a new window began
+        cache.add(counter, 1, timeout=seconds + 1)
+        return 1

@@ -72,7 +72,10 @@ def _operations(document: dict):
                 "path": path,
                 "summary": operation.get("summary", ""),
                 "description": operation.get("description", ""),
-                "security": [next(iter(scheme)) for scheme in operation.get("security", [])],
+                # Each way to be allowed; `{}` is "no credentials at all".
+                "security": [
+                    " and ".join(scheme) or "(none)" for scheme in operation.get("security", [])
+                ],
                 "parameters": [
                     _parameter(document, parameter)
                     for parameter in [*shared, *operation.get("parameters", [])]

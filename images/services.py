@@ -6,6 +6,7 @@ import secrets
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files import File
@@ -22,7 +23,7 @@ from images.errors import (
     StorageUnavailable,
 )
 from images.metadata import strip_metadata
-from images.models import EXTENSIONS, Image, secret_digest
+from images.models import EXTENSIONS, ApiKey, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
 from images.storage import discard
 from images.thumbnails import make_thumbnails
@@ -41,7 +42,12 @@ class CreatedImage:
 
 
 def image_create(
-    *, file: UploadedFile, name: str | None = None, uploader_key: str | None = None
+    *,
+    file: UploadedFile,
+    name: str | None = None,
+    uploader_key: str | None = None,
+    api_key: ApiKey | None = None,
+    expires_at: datetime | None = None,
 ) -> CreatedImage:
     """Validate, clean, store and record one upload; returns its one-time delete token.
 
@@ -55,7 +61,10 @@ def image_create(
     try:
         info = inspect_image(file, size=file.size)
         with _without_metadata(file, info) as (content, info):
-            return _record(content, info, name=name or file.name, uploader_key=uploader_key)
+            return _record(
+                content, info, name=name or file.name, uploader_key=uploader_key,
+                api_key=api_key, expires_at=expires_at,
+            )
     except ImageError as error:
         logger.info(
             "image refused name=%r size=%s reason=%s", name or file.name, file.size, error.code,
@@ -65,7 +74,13 @@ def image_create(
 
 
 def _record(
-    content: File, info: ImageInfo, *, name: str, uploader_key: str | None
+    content: File,
+    info: ImageInfo,
+    *,
+    name: str,
+    uploader_key: str | None,
+    api_key: ApiKey | None,
+    expires_at: datetime | None,
 ) -> CreatedImage:
     token = secrets.token_urlsafe(32)
     image = Image(
@@ -77,18 +92,22 @@ def _record(
         sha256=info.sha256,
         delete_token_digest=secret_digest(token),
         uploader_digest=secret_digest(uploader_key) if uploader_key else "",
+        api_key=api_key,
+        expires_at=expires_at,
     )
     try:
         with transaction.atomic():
             _insert_with_unique_name(image)
-            image.path = _store(Image.storage_name(image.pk, image.content_type), content)
+            image.path = _store(
+                Image.storage_name(image.pk, image.content_type, folder=image.folder), content
+            )
             image.has_thumbnails = make_thumbnails(image, content)
             image.save(update_fields=["path", "has_thumbnails"])
     except BaseException:
         if image.pk is not None:
             # Every name this upload may have written, also partial files left
             # by a write that failed half-way.
-            discard(Image.names_for(image.pk, image.content_type))
+            discard(Image.names_for(image.pk, image.content_type, folder=image.folder))
         raise
     logger.info(
         "image uploaded id=%s name=%r size=%s type=%s",

@@ -8,17 +8,20 @@ an error status (`ErrorMessage`).
 
 import re
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.urls import reverse
 
+from images import keys
 from images.serializers import origin_of
 
 SHAREX_VERSION = "17.0.0"
+KEY_PLACEHOLDER = "paste your API key here"
 NOT_IN_FILE_NAMES = re.compile(r"[^A-Za-z0-9.-]+")
 
 
 def uploader_for(origin: str, host: str) -> dict:
-    return {
+    uploader = {
         "Version": SHAREX_VERSION,
         "Name": f"Live Gallery ({host})",
         "DestinationType": "ImageUploader",
@@ -31,6 +34,11 @@ def uploader_for(origin: str, host: str) -> dict:
         "DeletionURL": "{json:delete_url}",
         "ErrorMessage": "{json:error.message}",
     }
+    if settings.UPLOADS_REQUIRE_KEY:
+        # A private instance: the key is the user's to paste (ShareX keeps it
+        # in its own settings); this file is public and must not hold one.
+        uploader["Headers"] = {keys.HEADER: KEY_PLACEHOLDER}
+    return uploader
 
 
 def uploader(request):

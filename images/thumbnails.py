@@ -26,7 +26,7 @@ QUALITY = 60  # ~11 KB for a detailed 320-pixel photo: 24 tiles stay well under 
 
 def make_thumbnails(image: Image, content) -> bool:
     """Write every thumbnail of `image` from its stored `content`; True if all were made."""
-    names = [Image.thumbnail_name(image.pk, width) for width in WIDTHS]
+    names = [image.preview_name(width) for width in WIDTHS]
     try:
         for name, data in zip(names, _render(content, image.content_type), strict=True):
             default_storage.save(name, ContentFile(data))

@@ -32,10 +32,14 @@ def gallery(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def upload(request):
+    if request.method == "POST" and wants_json(request):
+        return _upload_one_as_json(request)
+    if settings.UPLOADS_REQUIRE_KEY and not request.user.is_authenticated:
+        # A private instance: the page says so and offers the sign-in page.
+        context = {"sign_in_url": f"{reverse('admin:login')}?next={reverse('images:upload')}"}
+        return render(request, "images/upload.html", context, status=401)
     if request.method != "POST":
         return render(request, "images/upload.html", {"form": UploadForm()})
-    if wants_json(request):
-        return _upload_one_as_json(request)
 
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -44,11 +48,18 @@ def upload(request):
     files = form.cleaned_data["file"]
     name = form.cleaned_data["name"] if len(files) == 1 else None
     key = access.uploader_key(request, create=True)
+    try:
+        terms = uploads.upload_terms(request, form.cleaned_data["expires_in"])
+    except ImageError as error:
+        form.add_error(None, error.message)
+        return render(request, "images/upload.html", {"form": form}, status=error.status)
     stored, failed, limited = [], [], None
     for file in files:
         try:
-            check_upload_rate(request)
-            stored.append(services.image_create(file=file, name=name, uploader_key=key).image)
+            check_upload_rate(request, api_key=terms.api_key)
+            stored.append(services.image_create(
+                file=file, name=name, uploader_key=key, **terms.as_kwargs()
+            ).image)
         except RateLimited as error:
             limited = error
             failed.append((file.name, error.message))

@@ -99,3 +99,26 @@ def test_its_error_path_finds_the_message_of_a_refusal(client, sxcu):
     assert refused.status_code == 415
     message = sharex_json(uploader["ErrorMessage"], refused.content.decode())
     assert message == "The file is not a PNG, JPEG, GIF or WebP image."
+
+
+def test_on_a_private_instance_it_asks_for_the_key_and_works_once_pasted(client, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.ALLOWED_HOSTS = ["gallery.example"]
+    settings.UPLOADS_REQUIRE_KEY = True
+    sxcu = client.get("/api/sharex.sxcu", headers={"host": "gallery.example"})
+    uploader = json.loads(sxcu.content)
+    out = io.StringIO()
+    call_command("api_key", "create", "sharex", stdout=out, stderr=io.StringIO())
+
+    assert set(uploader["Headers"]) == {"X-API-Key"}
+    as_is = {"X-API-Key": uploader["Headers"]["X-API-Key"], "host": "gallery.example"}
+    pasted = {"X-API-Key": out.getvalue().strip(), "host": "gallery.example"}
+    file = {uploader["FileFormName"]: SimpleUploadedFile("s.png", png_bytes())}
+    refused = client.post(uploader["RequestURL"], file, headers=as_is)
+    assert refused.status_code == 401
+    assert "API key" in sharex_json(uploader["ErrorMessage"], refused.content.decode())
+    file = {uploader["FileFormName"]: SimpleUploadedFile("s.png", png_bytes())}
+    assert client.post(uploader["RequestURL"], file, headers=pasted).status_code == 201

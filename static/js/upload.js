@@ -7,6 +7,7 @@
 const form = document.getElementById("upload-form");
 const fileInput = form.querySelector('input[type="file"]');
 const nameInput = form.querySelector('input[name="name"]');
+const expiryChoice = form.querySelector('select[name="expires_in"]');
 const csrfToken = form.querySelector('input[name="csrfmiddlewaretoken"]').value;
 const dropzone = document.getElementById("dropzone");
 const section = document.getElementById("uploads");
@@ -27,7 +28,7 @@ let created = 0;
 // before that would each start a session of their own, and only one is kept.
 let sessionStarted = false;
 
-function upload(file, name) {
+function upload(file, name, expiresIn = expiryChoice.value) {
   const item = itemTemplate.content.firstElementChild.cloneNode(true);
   const label = item.querySelector(".upload-name");
   label.id = `upload-${(created += 1)}`;
@@ -35,7 +36,7 @@ function upload(file, name) {
   item.querySelector("progress").setAttribute("aria-labelledby", label.id);
   const cancel = item.querySelector(".upload-cancel");
   cancel.setAttribute("aria-describedby", label.id);
-  const task = { file, name, item, xhr: null };
+  const task = { file, name, expiresIn, item, xhr: null };
   cancel.addEventListener("click", () => cancelTask(task));
   queue.append(item);
   section.hidden = false;
@@ -61,6 +62,7 @@ function start(task) {
   const body = new FormData();
   body.append("file", task.file, task.file.name);
   if (task.name) body.append("name", task.name);
+  if (task.expiresIn) body.append("expires_in", task.expiresIn);
   const progress = task.item.querySelector("progress");
 
   xhr.upload.addEventListener("progress", (event) => {
@@ -133,7 +135,9 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   const files = [...fileInput.files];
   uploadAll(files, files.length === 1 ? nameInput.value.trim() : "");
+  const expiry = expiryChoice.value; // the choice stays for the next files
   form.reset();
+  expiryChoice.value = expiry;
 });
 
 function carriesFiles(event) {

@@ -61,3 +61,19 @@ def test_an_expiring_image_leaves_an_open_gallery_live(page, api, gallery_server
     expect(tile).to_have_count(0, timeout=5000)
     assert page.evaluate("window.notReloaded") is True
     assert api.count_of(image["id"]) == 0
+
+
+def test_the_upload_page_sends_the_chosen_expiry(page):
+    from tests.e2e.pictures import picture
+
+    page.goto("/upload/")
+    page.get_by_label("Delete automatically").select_option("after 1 hour")
+    page.get_by_label("Images").set_input_files(
+        [{"name": "brief.png", "mimeType": "image/png", "buffer": picture(3)}]
+    )
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.locator(".upload[data-state=done] .upload-name a").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("brief.png")
+    expect(page.locator(".facts")).to_contain_text("Expires")
+    expect(page.locator(".facts")).to_contain_text("in 59 minutes")

@@ -23,11 +23,9 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from images.models import Image
+from images.models import FOLDERS, Image
 from images.storage import LISTING_PAGE_SIZE, stored_files
 from images.uploads import stale_temp_files
-
-FOLDER = "images"
 
 
 class Command(BaseCommand):
@@ -52,7 +50,8 @@ class Command(BaseCommand):
         originals = dict(images.values_list("path", "pk"))
         cutoff = timezone.now() - timedelta(seconds=min_age)
         found, orphans = set(), []
-        for name, modified in stored_files(FOLDER, page_size):
+        listed = (item for folder in FOLDERS for item in stored_files(folder, page_size))
+        for name, modified in listed:
             if name in originals:
                 found.add(name)
             elif name not in owned and modified < cutoff:
