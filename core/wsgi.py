@@ -26,6 +26,7 @@ django_wsgi_app = get_wsgi_application()
 from django.conf import settings  # noqa: E402
 
 from images.errors import FileTooLarge  # noqa: E402
+from images.expiry import start_sweeper  # noqa: E402
 from images.limits import body_limit  # noqa: E402
 from images.uploads import clear_temp_dir  # noqa: E402
 
@@ -33,6 +34,9 @@ CHUNK = 256 * 1024
 # Nothing of this process is in flight yet: whatever is there was left by a
 # server that died mid-upload (one process per container in the compose stack).
 clear_temp_dir()
+# Each HTTP replica deletes expired images (EXPIRY_SWEEP_SECONDS); no other
+# process needs to run for it.
+start_sweeper()
 
 
 class BodySizeLimit:

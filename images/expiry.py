@@ -6,8 +6,9 @@ folder nginx's fast path never serves, so nginx asks the app, which answers
 404 (docs/api.md). Then, within EXPIRY_SWEEP_SECONDS, a sweeper deletes the
 row and its files and announces `image.deleted`, like any delete.
 
-The sweeper is a thread in every server process (`make run`'s one daphne,
-each compose replica), started by core.asgi: no extra process to run. Many
+The sweeper is a thread in every server process, started by core.asgi
+(`make run`'s one daphne) and core.wsgi (each compose app replica; the live
+tier, which has no media volume, turns it off): no extra process to run. Many
 replicas sweep at once without deleting anything twice: each sweep locks the
 rows it takes and skips rows another sweep holds (`SELECT … FOR UPDATE SKIP
 LOCKED` on PostgreSQL; SQLite's transactions take the one write lock whole).

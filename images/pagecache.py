@@ -10,7 +10,9 @@ the first and takes care of the second:
   commit of a new, changed or deleted image moves on (images.receivers). The
   next request in any process, after the change has committed, asks under the
   new number and renders afresh. A copy is also dropped after MAX_AGE, should
-  a move have been lost (Redis unreachable at that moment).
+  a move have been lost (Redis unreachable at that moment), and the moment
+  the next image expires: an expired image is hidden at once, before the
+  sweeper's delete moves the generation on (images.expiry).
 - **Per-visitor parts never leak.** Only visitors without a session are
   served copies: a session is what carries messages, the uploader's delete
   rights and a staff login, so a visitor with one gets a page rendered for
@@ -37,6 +39,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from images.serializers import origin_of
@@ -56,6 +59,7 @@ class Copies:
 
     def __init__(self, size: int = MAX_ENTRIES):
         self.size = size
+        # key → (served until, on time.monotonic(); content; content type)
         self._items: OrderedDict[tuple, tuple[float, bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -64,16 +68,16 @@ class Copies:
             item = self._items.get(key)
             if item is None:
                 return None
-            stored, content, content_type = item
-            if time.monotonic() - stored > MAX_AGE:
+            until, content, content_type = item
+            if time.monotonic() >= until:
                 del self._items[key]
                 return None
             self._items.move_to_end(key)
             return content, content_type
 
-    def put(self, key: tuple, content: bytes, content_type: str):
+    def put(self, key: tuple, content: bytes, content_type: str, fresh_for: float = MAX_AGE):
         with self._lock:
-            self._items[key] = (time.monotonic(), content, content_type)
+            self._items[key] = (time.monotonic() + fresh_for, content, content_type)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -151,6 +155,21 @@ def gallery_changed():
         generations.move_on()
 
 
+def _fresh_for() -> float:
+    """How long a copy rendered now may be served: MAX_AGE, or less if an image
+    expires sooner (any expiry changes lists and counts). One indexed query,
+    made only when a copy is stored."""
+    from images.models import Image
+
+    soonest = (
+        Image.objects.visible().filter(expires_at__isnull=False)
+        .order_by("expires_at").values_list("expires_at", flat=True).first()
+    )
+    if soonest is None:
+        return MAX_AGE
+    return min(MAX_AGE, (soonest - timezone.now()).total_seconds())
+
+
 def _visitor_free(request) -> bool:
     """True when nothing on the page can depend on who asks."""
     return (
@@ -183,7 +202,9 @@ def shared_page(view):
         if response.status_code == 200 and not response.cookies.get(
             settings.SESSION_COOKIE_NAME
         ):
-            copies.put(key, _without_tokens(response.content), response["Content-Type"])
+            copies.put(
+                key, _without_tokens(response.content), response["Content-Type"], _fresh_for()
+            )
         return response
 
     return wrapper
@@ -204,7 +225,7 @@ def shared_json(view):
             return HttpResponse(*copy)
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            copies.put(key, response.content, response["Content-Type"])
+            copies.put(key, response.content, response["Content-Type"], _fresh_for())
         return response
 
     return wrapper
