@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from images.errors import InvalidExpiry
 from images.models import Image
+from images.services import image_delete
 
 MIN_SECONDS = 60
 MAX_SECONDS = 365 * 24 * 3600
@@ -47,8 +48,6 @@ def expires_at(expires_in: str | None):
 def delete_expired() -> int:
     """Delete every image past its time (files after commit, one `image.deleted`
     each); returns how many. Safe to run in many processes at once."""
-    from images.services import image_delete
-
     deleted = 0
     while True:
         with transaction.atomic():
