@@ -146,7 +146,7 @@ def _throughput_rows(r: dict) -> list:
                 "≥ 4× and ≥ 0.5×",
                 f"{row['nginx_granian_rps']:,.0f} req/s: {row['vs_today']}× today, "
                 f"{row['vs_healthz']}× healthz; daphne alone in this run "
-                f"{row['daphne_rps']:,.0f} ({row['vs_daphne_same_run']}×)",
+                f"{row['daphne_rps']:,.0f} ({row['vs_daphne_same_run'] or '—'}×)",
                 _met(row["vs_today"] >= 4 and row["vs_healthz"] >= 0.5),
             )
         )
@@ -448,7 +448,7 @@ def render_throughput(r: dict, duration: int) -> str:
             route,
             f"{row['nginx_granian_rps']:,.0f}",
             f"{row['daphne_rps']:,.0f}",
-            f"{row['vs_daphne_same_run']}×",
+            f"{row['vs_daphne_same_run']}×" if row["vs_daphne_same_run"] else "—",
             f"{row['vs_healthz']}×",
             row["today_rps"] or "—",
             f"{row['vs_today']}×" if row["vs_today"] else "—",

@@ -64,8 +64,9 @@ def run(ctx) -> dict:
         rows[route] = {
             "nginx_granian_rps": fast,
             "daphne_rps": slow,
-            "vs_daphne_same_run": round(fast / slow, 2),
-            "vs_healthz": round(fast / healthz, 2),
+            # None: daphne answered nothing in its runs (see its log).
+            "vs_daphne_same_run": round(fast / slow, 2) if slow else None,
+            "vs_healthz": round(fast / healthz, 2) if healthz else 0.0,
             "today_rps": TODAY.get(route),
             "vs_today": round(fast / TODAY[route], 2) if route in TODAY else None,
         }
