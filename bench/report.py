@@ -146,7 +146,11 @@ def _throughput_rows(r: dict) -> list:
                 "≥ 4× and ≥ 0.5×",
                 f"{row['nginx_granian_rps']:,.0f} req/s: {row['vs_today']}× today, "
                 f"{row['vs_healthz']}× healthz; daphne alone in this run "
-                f"{row['daphne_rps']:,.0f} ({row['vs_daphne_same_run'] or '—'}×)",
+                + (
+                    f"{row['daphne_rps']:,.0f} ({row['vs_daphne_same_run']}×)"
+                    if row["vs_daphne_same_run"]
+                    else "nothing (see the findings)"
+                ),
                 _met(row["vs_today"] >= 4 and row["vs_healthz"] >= 0.5),
             )
         )
@@ -672,12 +676,14 @@ def _header(results: dict) -> str:
     timings = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results["timings_s"].items())
     loads = ", ".join(f"{name} {value:.1f}" for name, value in results["load_average"].items())
     options = " ".join(results["argv"]) or "none"
+    # A section taken from another run (bench/run.py --only …) says so here.
+    note = f"\n\n{results['note']}" if results.get("note") else ""
     return f"""# Performance
 
 Measured by `make bench` (`bench/run.py`, options: {options}) on {results["started"]}, rendered
 from `bench/results/{results["id"]}.json` — rerun rather than edit. Medians of several runs; arms
 being compared alternate run by run. Machines are noisy: compare inside one run, not across runs
-or machines.
+or machines.{note}
 
 ## Targets
 
