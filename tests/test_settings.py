@@ -54,6 +54,8 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis_pubsub():
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be"),
         ({"MAX_UPLOAD_SIZE": "0"}, "MAX_UPLOAD_SIZE must be a positive number"),
         ({"MAX_UPLOAD_SIZE": "lots"}, "invalid literal"),
+        ({"EXPIRY_SWEEP_SECONDS": "-1"}, "EXPIRY_SWEEP_SECONDS must be 0 (off)"),
+        ({"EXPIRY_SWEEP_SECONDS": "soon"}, "could not convert"),
     ],
 )
 def test_malformed_values_fail_at_startup(env, message):
