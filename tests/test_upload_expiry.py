@@ -95,3 +95,19 @@ def test_a_made_up_expiry_on_the_page_is_a_form_error(client):
 
     assert response.status_code == 400
     assert Image.objects.count() == 0
+
+
+def test_reconcile_media_looks_after_the_expiring_folder_too(upload, media_root):
+    import io
+
+    from django.core.management import call_command
+
+    upload(png_bytes(), expires_in="3600")
+    (media_root / "expiring" / "999.png").write_bytes(b"left by a crash")
+    out = io.StringIO()
+
+    call_command("reconcile_media", "--fix", "--min-age", "0", stdout=out)
+
+    assert "file without row: expiring/999.png" in out.getvalue()
+    assert "removed 1 file(s) without row, 0 row(s) without file" in out.getvalue()
+    assert len(stored_files(media_root)) == 3  # the expiring image's original and previews

@@ -45,7 +45,9 @@ class Command(BaseCommand):
     def handle(self, *, fix: bool, min_age: int, page_size: int, **options):
         if not 1 <= page_size <= LISTING_PAGE_SIZE:
             raise CommandError(f"--page-size must be between 1 and {LISTING_PAGE_SIZE}.")
-        images = Image.objects.only("pk", "path", "content_type", "has_thumbnails")
+        images = Image.objects.only(
+            "pk", "path", "content_type", "has_thumbnails", "expires_at"
+        )
         owned = {name for image in images.iterator() for name in image.stored_names()}
         originals = dict(images.values_list("path", "pk"))
         cutoff = timezone.now() - timedelta(seconds=min_age)
