@@ -157,6 +157,22 @@ def _throughput_rows(r: dict) -> list:
     return rows
 
 
+def _jpeg_rows(r: dict) -> list:
+    jpegs = r.get("jpeg_uploads_through_nginx")
+    if not jpegs:
+        return []
+    return [
+        (
+            f"{jpegs['file_bytes'] / 1e6:.1f} MB JPEG uploads through nginx to the HTTP tier, "
+            f"{jpegs['in_flight']} at a time",
+            "— (reported)",
+            f"{jpegs['per_second']} uploads/s ({jpegs['mb_per_second']} MB/s; "
+            f"p50 {jpegs['latency_ms']['p50']:.0f} ms)",
+            "—",
+        )
+    ]
+
+
 def _memory_rows(r: dict) -> list:
     per = r["per_socket_kib"]
     return [
@@ -244,7 +260,7 @@ def _load_label(r: dict, load: str) -> str:
 
 TARGET_ROWS = {
     "serving": _serving_rows,
-    "throughput": _throughput_rows,
+    "throughput": lambda r: _throughput_rows(r) + _jpeg_rows(r),
     "memory": _memory_rows,
     "thumbnails": _thumbnail_rows,
     "scale": _scale_rows,
@@ -472,6 +488,14 @@ def render_throughput(r: dict, duration: int) -> str:
         for state, cost in states.items()
     ]
     where = _table(["ms per request (cumulative)", *spots], costs) if costs else "Not profiled."
+    jpegs = ""
+    if upload := r.get("jpeg_uploads_through_nginx"):
+        jpegs = (
+            f"\n{upload['uploads']} JPEGs of {upload['file_bytes'] / 1e6:.1f} MB uploaded through "
+            f"nginx to the HTTP tier, {upload['in_flight']} in flight: **{upload['per_second']} "
+            f"uploads/s** ({upload['mb_per_second']} MB/s), each p50 "
+            f"{upload['latency_ms']['p50']:.0f} ms, p90 {upload['latency_ms']['p90']:.0f} ms.\n"
+        )
     return f"""{r["photos"]} photos uploaded; `wrk -t2 -c16 -d{duration}s`, no cookies (a first
 visit), arms alternated run by run. nginx with the project's config in front of granian
 (WSGI, core.wsgi) with {r["workers"]} workers and Redis, as the compose stack runs it (page
@@ -482,6 +506,7 @@ cache on); daphne alone without Redis (page cache off) is the shape the issue me
 ![Throughput per route](performance/throughput.png)
 
 {commands}
+{jpegs}
 
 ### Where a request's time goes
 

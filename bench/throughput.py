@@ -11,17 +11,20 @@
   API list on a quieter machine).
 
 Each route is compared with 4× those figures and with 0.5× the same server's
-`/healthz` in the same run.
+`/healthz` in the same run. Then 5 MB JPEGs are uploaded through nginx to the
+HTTP tier, 4 at a time: uploads per second on this machine.
 """
 
 import io
 
+import uploads
 from lib import alternate, upload, wrk
 from media import photo
 from nginx import Nginx
 
 PHOTOS = 60
 WORKERS = 2
+JPEG_UPLOADS = 12
 TODAY = {"gallery": 63, "image page": 104, "API list": 87}
 
 
@@ -53,6 +56,9 @@ def run(ctx) -> dict:
         arms[f"nginx+granian {route}"] = lambda p=path: wrk(f"http://127.0.0.1:{web.port}{p}", **w)
         arms[f"daphne {route}"] = lambda p=path: wrk(daphne.url(p), **w)
     results = alternate(arms, ctx.runs)
+    jpeg, content_type, ext = uploads.files(ctx)["jpeg_5m"]
+    jpegs = uploads.throughput(web, jpeg, content_type, ext, "through-nginx", JPEG_UPLOADS)
+    jpegs["file_bytes"] = jpeg.stat().st_size
     helper = ctx.helper("throughput-profile", REDIS_URL=ctx.redis_url)
     costs = helper.call("profile", paths={k: v for k, v in routes.items()}, requests=200)
     helper.stop()
@@ -72,4 +78,5 @@ def run(ctx) -> dict:
         }
     return {
         "photos": PHOTOS, "workers": WORKERS, "arms": results, "routes": rows, "profile": costs,
+        "jpeg_uploads_through_nginx": jpegs,
     }
