@@ -1,6 +1,6 @@
 # Live Gallery — the two commands of the README, and a few for maintainers.
-# PYTHON picks the interpreter that creates .venv (Django 6 needs 3.12+).
-PYTHON ?= python3
+# The interpreter that creates .venv is PYTHON when given, else the newest
+# 3.12+ on this machine (Django 6 needs it): scripts/find-python, as in CI.
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
@@ -9,9 +9,9 @@ HOST   ?= 127.0.0.1
 .PHONY: run test check lint bench soak drill screenshots clean
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || \
-	  { echo "error: Live Gallery needs Python 3.12 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing). Try: make $(MAKECMDGOALS) PYTHON=/path/to/python3.13" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	@python=$$(scripts/find-python "$(PYTHON)") && \
+	  echo "creating $(VENV) with $$python ($$("$$python" --version))" && \
+	  "$$python" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 
 # Stamps: reinstall only when pyproject.toml changes.
