@@ -19,9 +19,13 @@ def json_error(code: str, message: str, status: int, **headers) -> JsonResponse:
     )
 
 
+# The brief's own addresses: API routes outside /api/ (images/urls.py).
+BRIEF_API_PATHS = {"/images", "/image/delete"}
+
+
 def is_api(request) -> bool:
     """JSON for the API, and for scripts on our pages that ask for it (upload.js)."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.path in BRIEF_API_PATHS:
         return True
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 

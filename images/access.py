@@ -3,8 +3,10 @@
 - the API: whoever holds the upload's delete token (`Authorization: Bearer`)
   or the API key it was uploaded with (`X-API-Key`),
 - the Delete page: the browser session that uploaded it,
-- both: a signed-in staff user.
-Reading is public, so nothing here guards reads.
+- both: a signed-in staff user,
+- the brief's `/image/delete`: any of these.
+Each right has a name, logged as the delete's actor. Reading is public, so
+nothing here guards reads.
 """
 
 import secrets
@@ -38,6 +40,11 @@ def is_staff(request) -> bool:
     return request.user.is_authenticated and request.user.is_staff
 
 
+# Rights a browser sends by itself, in cookies: a POST that relies on one
+# must carry Django's CSRF token, or another site could send it for the user.
+AMBIENT_RIGHTS = {"staff", "session"}
+
+
 def api_delete_right(request, image: Image) -> str | None:
     """The right by which a script may delete `image`, or None: "token" (its
     delete token as a bearer token), "key" (the API key it was uploaded with,
@@ -51,6 +58,14 @@ def api_delete_right(request, image: Image) -> str | None:
     if is_staff(request):
         return "staff"
     return None
+
+
+def delete_right(request, image: Image) -> str | None:
+    """Any right to delete `image`: the API's, or being the browser session
+    that uploaded it ("session"); None when there is none."""
+    if right := api_delete_right(request, image):
+        return right
+    return "session" if image.was_uploaded_by(uploader_key(request)) else None
 
 
 def page_may_delete(request, image: Image) -> bool:

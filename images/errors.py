@@ -86,6 +86,16 @@ class ImageNotFound(ImageError):
     message = _("There is no image with that id.")
 
 
+class MissingImageId(ImageError):
+    code = "missing_id"
+    message = _("Say which image: send its id as “id” (form field, JSON body or ?id=).")
+
+
+class InvalidImageId(ImageError):
+    code = "invalid_id"
+    message = _("The image id must be a whole number from 1.")
+
+
 class DeleteForbidden(ImageError):
     status = 403
     code = "forbidden"
