@@ -80,13 +80,13 @@ def request(base: str, method: str, path: str, body: bytes | None = None, header
         conn.close()
 
 
-def upload(base: str, data: bytes, filename: str) -> Resp:
+def upload(base: str, data: bytes, filename: str, path: str = "/api/images/") -> Resp:
     boundary = uuid.uuid4().hex
     body = (
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
         f"Content-Type: image/png\r\n\r\n"
     ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return request(base, "POST", "/api/images/", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    return request(base, "POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
 
 class Listener:
@@ -305,6 +305,16 @@ async def single(web: str, app: str | None, live: str | None, max_upload: int) -
         ev = await on_live.wait_for(deleted(image_id))
         check(ev is not None, "the live service's own client heard image.deleted")
         await on_live.close()
+
+    # The brief's own addresses answer through nginx too (no location of its catches them).
+    r = upload(web, make_png(seed=7), "brief.png", path="/images")
+    brief = r.json() if r.status == 201 else {}
+    if check(bool(brief.get("delete_token")), "POST /images (the brief's address) -> 201", f"HTTP {r.status} {r.body[:200]!r}"):
+        r = request(web, "POST", "/image/delete", json.dumps({"id": brief["id"]}).encode(),
+                    {"Content-Type": "application/json", "Authorization": f"Bearer {brief['delete_token']}"})
+        check(r.status == 204, "POST /image/delete {\"id\"} with the token -> 204", f"HTTP {r.status} {r.body[:200]!r}")
+        r = request(web, "GET", f"/image/{brief['id']}")
+        check(r.status == 404, "after /image/delete, /image/<id> -> 404 through nginx", f"HTTP {r.status}")
 
 
 async def opened(listener: "Listener", what: str) -> bool:
