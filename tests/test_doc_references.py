@@ -8,9 +8,16 @@ first line, `b` on the last):
 
 (a `"` in the snippet is written `\"`), so when code moves, this test names
 every reference that no longer matches and where its snippet is now.
+
+    .venv/bin/python -m tests.test_doc_references --fix
+
+moves each reference to the occurrence of its snippet nearest to where it
+was; a snippet that is gone (its code changed or moved to another file) is
+listed for a person to rewrite.
 """
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +39,10 @@ def lines_holding(lines: list[str], snippet: str) -> list[int]:
     return [number for number, line in enumerate(lines, 1) if snippet in line]
 
 
+def unescape(title: str) -> str:
+    return re.sub(r"\\(.)", r"\1", title)
+
+
 @pytest.mark.parametrize(
     ("document", "text", "target", "first", "last", "title"), list(references())
 )
@@ -43,13 +54,13 @@ def test_the_reference_points_at_its_snippet(document, text, target, first, last
     assert title, f"{text}: give the line's snippet as the link title"
     assert text == (f"{name}:{first}" if first == last else f"{name}:{first}-{last}")
     lines = path.read_text().splitlines()
-    snippets = re.sub(r"\\(.)", r"\1", title).split(" … ")
+    snippets = unescape(title).split(" … ")
     assert len(snippets) == (1 if first == last else 2), "one snippet per line, ' … ' for a range"
     assert first <= last <= len(lines), f"{name} has {len(lines)} lines"
     for line, snippet in zip((first, last), snippets, strict=False):
         assert snippet in lines[line - 1], (
             f"{name}:{line} no longer holds {snippet!r}; it is on line(s) "
-            f"{lines_holding(lines, snippet)}"
+            f"{lines_holding(lines, snippet)} (python -m tests.test_doc_references --fix)"
         )
 
 
@@ -63,3 +74,39 @@ def test_every_file_the_theory_document_links_to_exists():
 
     missing = [t for t in targets if "://" not in t and not (document.parent / t).exists()]
     assert targets and missing == []
+
+
+def fix(document: Path) -> list[str]:
+    """Move every reference of `document` to its snippet's nearest occurrence."""
+    unfixable = []
+
+    def moved(match: re.Match) -> str:
+        text, target, first, last, title = match.groups()
+        path = (document.parent / target).resolve()
+        if not title or not path.is_file():
+            unfixable.append(f"{text}: {target} is gone or the link has no snippet")
+            return match[0]
+        lines = path.read_text().splitlines()
+        snippets = unescape(title).split(" … ")
+        first, last = int(first), int(last or first)
+        nearest = []
+        for old, snippet in zip((first, last), snippets, strict=False):
+            found = lines_holding(lines, snippet)
+            if not found:
+                unfixable.append(f"{text}: {snippet!r} is no longer in {target}")
+                return match[0]
+            nearest.append(min(found, key=lambda number: abs(number - old)))
+        name = path.relative_to(ROOT).as_posix()
+        if len(nearest) == 1:
+            return f'[{name}:{nearest[0]}]({target}#L{nearest[0]} "{title}")'
+        start, end = nearest
+        return f'[{name}:{start}-{end}]({target}#L{start}-L{end} "{title}")'
+
+    document.write_text(LINK.sub(moved, document.read_text()))
+    return unfixable
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--fix"]:
+    left = [problem for document in DOCUMENTS for problem in fix(document)]
+    print("\n".join(left) or "every reference points at its snippet")
+    sys.exit(1 if left else 0)
