@@ -91,7 +91,8 @@ def fix(document: Path) -> list[str]:
         first, last = int(first), int(last or first)
         nearest = []
         for old, snippet in zip((first, last), snippets, strict=False):
-            found = lines_holding(lines, snippet)
+            # A range's end is looked for from its new start on.
+            found = [n for n in lines_holding(lines, snippet) if n >= (nearest or [1])[0]]
             if not found:
                 unfixable.append(f"{text}: {snippet!r} is no longer in {target}")
                 return match[0]

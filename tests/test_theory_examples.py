@@ -1,7 +1,7 @@
 """docs/theory.ru.md's code runs here, so what the text claims stays true.
 
 Every ```python block of the document runs, statement by statement, in a
-database of its own holding the data the document describes (DATA, STAFF).
+database of its own holding the data the document describes (DATA).
 A comment on a top-level statement makes a claim that is checked:
 
     images.count()  # 1 запрос: SELECT COUNT(*) → 3
@@ -23,25 +23,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.contrib.admin.models import DELETION, LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
-from images.models import Image
+from images.models import ApiKey, Image
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "theory.ru.md"
 
-# The document's "Данные примеров": three images, and two staff users who each
-# deleted one image in the admin (one admin log entry each).
+# The document's "Данные примеров": three images, two uploaded with an API key.
 DATA = [
-    ("a.png", "image/png", 800, 600, 1000, datetime(2026, 1, 1, 10, tzinfo=UTC)),
-    ("b.png", "image/png", 300, 500, 2000, datetime(2026, 1, 2, 10, tzinfo=UTC)),
-    ("c.jpg", "image/jpeg", 400, 400, 3000, datetime(2026, 1, 3, 10, tzinfo=UTC)),
+    ("a.png", "image/png", 800, 600, 1000, datetime(2026, 1, 1, 10, tzinfo=UTC), "sharex"),
+    ("b.png", "image/png", 300, 500, 2000, datetime(2026, 1, 2, 10, tzinfo=UTC), "script"),
+    ("c.jpg", "image/jpeg", 400, 400, 3000, datetime(2026, 1, 3, 10, tzinfo=UTC), None),
 ]
-STAFF = [("anna", "old-1.png"), ("boris", "old-2.png")]
 
 QUERIES = re.compile(r"(\d+) запрос(?:а|ов)?\b")
 VALUE = re.compile(r"→ (.+)$")
@@ -120,18 +115,11 @@ def run(source: str, first_line: int) -> int:
 
 @pytest.fixture
 def example_data():
-    for name, content_type, width, height, size, date in DATA:
+    for name, content_type, width, height, size, date, key in DATA:
         Image.objects.create(
             name=name, path=f"images/{name}", content_type=content_type, width=width,
             height=height, size=size, date=date, sha256="0" * 64, delete_token_digest="0" * 64,
-        )
-    image_type = ContentType.objects.get_for_model(Image)
-    for number, (username, deleted) in enumerate(STAFF, 1):
-        user = get_user_model().objects.create_user(username, is_staff=True)
-        LogEntry.objects.create(
-            user=user, content_type=image_type, object_id=str(1000 + number),
-            object_repr=deleted, action_flag=DELETION,
-            action_time=datetime(2026, 2, number, tzinfo=UTC),
+            api_key=ApiKey.create(key)[0] if key else None,
         )
 
 
