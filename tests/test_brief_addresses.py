@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import encode_multipart
 
-from images.models import Image
+from images.models import ApiKey, Image
 from tests.conftest import files_of_all_images, stored_files
 from tests.corpus import png_bytes, refused_cases
 from tests.test_pages import page_upload
@@ -245,6 +245,31 @@ def test_another_images_token_does_not_delete(client, upload):
 
     assert response.status_code == 403
     assert Image.objects.count() == 2
+
+
+def test_the_api_key_it_was_uploaded_with_may_delete_it_and_no_other(client, media_root):
+    mine, key = ApiKey.create("sharex")
+    _, other = ApiKey.create("script")
+    body = client.post(
+        "/images", {"file": SimpleUploadedFile("cat.png", png_bytes())}, headers={"x-api-key": key}
+    ).json()
+    strict = Client(enforce_csrf_checks=True)
+
+    refused = delete_request(strict, "POST", "form", body["id"], {"x-api-key": other})
+    deleted = delete_request(strict, "POST", "form", body["id"], {"x-api-key": key})
+
+    assert Image.objects.filter(api_key=mine).count() == 0
+    assert (refused.status_code, deleted.status_code) == (403, 204)
+    assert stored_files(media_root) == []
+
+
+def test_a_wrong_api_key_is_401(client, make_image):
+    image = make_image().image
+
+    response = delete_request(client, "DELETE", "query", image.pk, {"x-api-key": "lg_nope_nope"})
+
+    assert response.status_code == 401
+    assert Image.objects.filter(pk=image.pk).exists()
 
 
 def test_a_script_with_the_token_needs_no_csrf_token(upload):
