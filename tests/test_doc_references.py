@@ -89,18 +89,21 @@ def fix(document: Path) -> list[str]:
         lines = path.read_text().splitlines()
         snippets = unescape(title).split(" … ")
         first, last = int(first), int(last or first)
-        nearest = []
-        for old, snippet in zip((first, last), snippets, strict=False):
-            # A range's end is looked for from its new start on.
-            found = [n for n in lines_holding(lines, snippet) if n >= (nearest or [1])[0]]
-            if not found:
-                unfixable.append(f"{text}: {snippet!r} is no longer in {target}")
-                return match[0]
-            nearest.append(min(found, key=lambda number: abs(number - old)))
+        starts = lines_holding(lines, snippets[0])
+        if len(snippets) == 2:
+            # A range keeps about its length: its end follows its new start.
+            span = 2 * (last - first) + 5
+            ends = lines_holding(lines, snippets[1])
+            pairs = [(a, b) for a in starts for b in ends if 0 < b - a <= span]
+        else:
+            pairs = [(a, a) for a in starts]
+        if not pairs:
+            unfixable.append(f"{text}: {title!r} is no longer in {target}")
+            return match[0]
+        start, end = min(pairs, key=lambda pair: (abs(pair[0] - first), pair[1]))
         name = path.relative_to(ROOT).as_posix()
-        if len(nearest) == 1:
-            return f'[{name}:{nearest[0]}]({target}#L{nearest[0]} "{title}")'
-        start, end = nearest
+        if start == end and len(snippets) == 1:
+            return f'[{name}:{start}]({target}#L{start} "{title}")'
         return f'[{name}:{start}-{end}]({target}#L{start}-L{end} "{title}")'
 
     document.write_text(LINK.sub(moved, document.read_text()))
