@@ -8,6 +8,7 @@ import logging
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger("live_gallery.errors")
@@ -72,7 +73,7 @@ def csrf_failure(request, reason=""):
     )
 
 
-class ServiceUnavailableMiddleware:
+class ServiceUnavailableMiddleware(MiddlewareMixin):
     """Answers 503 when the database cannot be reached, instead of a 500.
 
     A database that is down, restarting, out of connections or locked is an
@@ -80,13 +81,13 @@ class ServiceUnavailableMiddleware:
     so. Only those errors (OperationalError, InterfaceError) count; any other
     database error (a constraint, bad SQL, bad data) is a bug of ours, so it
     is left to Django: a 500 and a traceback in the log.
+
+    Sync and async capable, like every middleware here: one sync-only
+    middleware makes Django run async views (image bytes) through a thread
+    and back (async_to_sync), and a client leaving mid-request then left that
+    bridge's executor behind for Django's request_finished (an ERROR per
+    aborted request under daphne).
     """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
