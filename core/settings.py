@@ -208,6 +208,12 @@ if S3_BUCKET:
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
 MAX_IMAGE_FRAMES = env.int("MAX_IMAGE_FRAMES", default=1000)
+# Decoding: the memory one upload may take (estimated from the header, before
+# decoding), how many uploads decode at once per process, and how long one
+# waits for its turn before a 503 (images.decoding, docs/security.md).
+MAX_DECODE_BYTES = env.int("MAX_DECODE_BYTES", default=256 * 1024 * 1024)
+MAX_CONCURRENT_DECODES = env.int("MAX_CONCURRENT_DECODES", default=2)
+DECODE_QUEUE_TIMEOUT = env.float("DECODE_QUEUE_TIMEOUT", default=10.0)
 STRIP_METADATA = env.bool("STRIP_METADATA", default=True)
 UPLOAD_RATE_LIMIT = env.str("UPLOAD_RATE_LIMIT", default="")
 # A private instance: uploads need an API key (X-API-Key) or a signed-in user.
@@ -226,10 +232,12 @@ UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_TEMP_DIR = str(UPLOAD_TEMP_DIR)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
-for _name in ("MAX_UPLOAD_SIZE", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES", "GALLERY_PAGE_SIZE",
-              "API_PAGE_SIZE"):
+for _name in ("MAX_UPLOAD_SIZE", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES", "MAX_DECODE_BYTES",
+              "MAX_CONCURRENT_DECODES", "GALLERY_PAGE_SIZE", "API_PAGE_SIZE"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number.")
+if DECODE_QUEUE_TIMEOUT < 0:
+    raise ImproperlyConfigured("DECODE_QUEUE_TIMEOUT must be 0 (do not wait) or more seconds.")
 if GALLERY_PAGE_SIZE > 100:  # the gallery's live re-sync asks the API for one page (max 100)
     raise ImproperlyConfigured("GALLERY_PAGE_SIZE must be at most 100.")
 

@@ -58,6 +58,20 @@ class ImageTooLarge(ImageError):
         super().__init__(message % {"pixels": f"{pixels or 0:,}", "limit": f"{limit:,}"})
 
 
+class DecodeTooLarge(ImageTooLarge):
+    """Within the pixel limit, but decoding it would take too much memory."""
+
+    def __init__(self, limit: int, needed: int):
+        ImageError.__init__(
+            self,
+            _(
+                "Decoding this image would take about %(needed)s of memory; "
+                "the limit is %(limit)s."
+            )
+            % {"needed": filesizeformat(needed), "limit": filesizeformat(limit)},
+        )
+
+
 class TooManyFrames(ImageError):
     status = 413
     code = "too_many_frames"
@@ -147,6 +161,28 @@ class InvalidExpiry(ImageError):
             _("expires_in must be a whole number of seconds from %(min)s to %(max)s.")
             % {"min": minimum, "max": f"{maximum:,}"}
         )
+
+
+class ServerBusy(ImageError):
+    status = 503
+    code = "server_busy"
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(
+            ngettext(
+                "The server is busy with other uploads; nothing was saved. "
+                "Try again in %(seconds)d second.",
+                "The server is busy with other uploads; nothing was saved. "
+                "Try again in %(seconds)d seconds.",
+                retry_after,
+            )
+            % {"seconds": retry_after}
+        )
+
+    @property
+    def headers(self):
+        return {"Retry-After": str(self.retry_after)}
 
 
 class RateLimited(ImageError):

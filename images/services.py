@@ -4,7 +4,7 @@ import errno
 import logging
 import secrets
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
+from images.decoding import decode_slot
 from images.errors import (
     CorruptImage,
     ImageError,
@@ -26,7 +27,7 @@ from images.metadata import strip_metadata
 from images.models import EXTENSIONS, ApiKey, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
 from images.storage import discard
-from images.thumbnails import make_thumbnails
+from images.thumbnails import render_thumbnails, store_thumbnails
 from images.validation import ImageInfo, inspect_image
 
 logger = logging.getLogger("live_gallery.images")
@@ -51,6 +52,8 @@ def image_create(
 ) -> CreatedImage:
     """Validate, clean, store and record one upload; returns its one-time delete token.
 
+    Decoding (validation, previews) happens in one of the process's decode
+    slots (images.decoding), released before the database is touched.
     Personal metadata is removed first (STRIP_METADATA). The file is named
     after the row's id, so it is written inside the transaction that inserts
     the row, and removed again if that transaction does not commit: a failure
@@ -59,10 +62,13 @@ def image_create(
     Call it outside any other transaction, whose rollback it could not see.
     """
     try:
-        info = inspect_image(file, size=file.size)
-        with _without_metadata(file, info) as (content, info):
+        with ExitStack() as cleanup:
+            with decode_slot():
+                info = inspect_image(file, size=file.size)
+                content, info = _without_metadata(file, info, cleanup)
+                thumbnails = render_thumbnails(content, info.content_type)
             return _record(
-                content, info, name=name or file.name, uploader_key=uploader_key,
+                content, info, thumbnails, name=name or file.name, uploader_key=uploader_key,
                 api_key=api_key, expires_at=expires_at,
             )
     except ImageError as error:
@@ -76,6 +82,7 @@ def image_create(
 def _record(
     content: File,
     info: ImageInfo,
+    thumbnails: list[bytes] | None,
     *,
     name: str,
     uploader_key: str | None,
@@ -101,7 +108,7 @@ def _record(
             image.path = _store(
                 Image.storage_name(image.pk, image.content_type, folder=image.folder), content
             )
-            image.has_thumbnails = make_thumbnails(image, content)
+            image.has_thumbnails = store_thumbnails(image, thumbnails)
             image.save(update_fields=["path", "has_thumbnails"])
     except BaseException:
         if image.pk is not None:
@@ -183,31 +190,31 @@ def _candidate_names(name: str):
         n += 1
 
 
-@contextmanager
-def _without_metadata(file: UploadedFile, info: ImageInfo):
+def _without_metadata(
+    file: UploadedFile, info: ImageInfo, cleanup: ExitStack
+) -> tuple[File, ImageInfo]:
     """The upload without personal metadata (STRIP_METADATA), and its measurements.
 
     Pixels are not re-encoded (images.metadata copies the compressed data), and
     an image with nothing to remove is stored byte for byte. The cleaned copy is
-    validated again, so what is stored is exactly what was checked.
+    validated again, so what is stored is exactly what was checked. It lives in
+    a temporary file that `cleanup` closes.
     """
     if not settings.STRIP_METADATA:
-        yield file, info
-        return
-    with tempfile.TemporaryFile() as cleaned:
-        try:
-            removed = strip_metadata(file, cleaned, info.content_type)
-        except ValueError as exc:
-            # Refused rather than stored as is: the privacy promise must hold
-            # exactly for the files we cannot read.
-            logger.warning("metadata could not be parsed: %s", exc)
-            raise CorruptImage() from exc
-        if not removed:
-            yield file, info
-            return
-        size = cleaned.tell()
-        content = File(cleaned, name=file.name)
-        yield content, inspect_image(content, size=size)
+        return file, info
+    cleaned = cleanup.enter_context(tempfile.TemporaryFile())
+    try:
+        removed = strip_metadata(file, cleaned, info.content_type)
+    except ValueError as exc:
+        # Refused rather than stored as is: the privacy promise must hold
+        # exactly for the files we cannot read.
+        logger.warning("metadata could not be parsed: %s", exc)
+        raise CorruptImage() from exc
+    if not removed:
+        return file, info
+    size = cleaned.tell()
+    content = File(cleaned, name=file.name)
+    return content, inspect_image(content, size=size)
 
 
 def _store(target: str, content: File) -> str:

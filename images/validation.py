@@ -1,9 +1,10 @@
 """Is this upload an image we accept? Decided by content, never by name.
 
 Order matters for hostile files: the cheap header checks (format, pixel count,
-frame count) run before any pixel is decoded, so a decompression bomb is
-refused without allocating its canvas. Only then is every frame decoded, so a
-truncated or corrupt file is refused before it is stored.
+frame count, the memory decoding would take) run before any pixel is decoded,
+so a decompression bomb is refused without allocating its canvas. Only then is
+every frame decoded, so a truncated or corrupt file is refused before it is
+stored. Callers decode inside `images.decoding.decode_slot()`.
 """
 
 import hashlib
@@ -15,6 +16,7 @@ from django.conf import settings
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
+from images.decoding import check_decode_bytes
 from images.errors import (
     CorruptImage,
     EmptyFile,
@@ -68,6 +70,7 @@ def inspect_image(file: IO[bytes], *, size: int) -> ImageInfo:
         _check_pixels(width * height)
         frames = _frame_count(image)
         _check_pixels_of_animation(width * height, frames)
+        check_decode_bytes(image)
         _verify(image)
     file.seek(0)
     with _opened(file) as image:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import error_page, json_error
 from images import access, services, uploads
-from images.errors import ImageError, ImageNotFound, RateLimited
+from images.errors import ImageError, ImageNotFound
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
 from images.pagecache import shared_page
@@ -53,18 +53,17 @@ def upload(request):
     except ImageError as error:
         form.add_error(None, error.message)
         return render(request, "images/upload.html", {"form": form}, status=error.status)
-    stored, failed, limited = [], [], None
+    stored, failed, retry = [], [], None
     for file in files:
         try:
             check_upload_rate(request, api_key=terms.api_key)
             stored.append(services.image_create(
                 file=file, name=name, uploader_key=key, **terms.as_kwargs()
             ).image)
-        except RateLimited as error:
-            limited = error
-            failed.append((file.name, error.message))
         except ImageError as error:
             failed.append((file.name, error.message))
+            if error.headers:  # rate-limited or busy: the answer says when to come back
+                retry = error
 
     if not failed:
         messages.success(
@@ -75,8 +74,8 @@ def upload(request):
         target = stored[0].get_absolute_url() if len(stored) == 1 else reverse("images:gallery")
         return see_other(target)
     context = {"form": UploadForm(), "stored": stored, "failed": failed}
-    response = render(request, "images/upload.html", context, status=429 if limited else 400)
-    for header, value in (limited.headers if limited else {}).items():
+    response = render(request, "images/upload.html", context, status=retry.status if retry else 400)
+    for header, value in (retry.headers if retry else {}).items():
         response[header] = value
     return response
 

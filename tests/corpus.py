@@ -25,6 +25,8 @@ Reference pipeline (what the app's validator is expected to do):
    there would turn those into 500s.
 3. ``width * height > max_pixels`` -> 413 ``image_too_large``.
 4. ``n_frames > max_frames`` -> 413 ``too_many_frames``.
+   The memory decoding would take (:func:`decode_estimate`, the factors of
+   ``images.decoding``) ``> max_decode_bytes`` -> 413 ``image_too_large``.
 5. ``verify()``, re-open, ``seek(i)`` + ``load()`` for every frame; any
    exception -> 415 ``corrupt_image``.  Note ``PngImageFile.verify()``
    raises ``SyntaxError`` (not ``OSError``) on a bad chunk CRC.
@@ -53,16 +55,20 @@ from PIL import Image, ImageFile, PngImagePlugin, UnidentifiedImageError
 ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_FRAMES = 1000
+DEFAULT_MAX_DECODE_BYTES = 256 * 1024 * 1024
 
 __all__ = [
     "ACCEPTED_FORMATS",
     "Case",
     "accepted_cases",
     "all_cases",
+    "decode_estimate",
     "gif_bytes",
+    "gif_canvas_bomb",
     "hostile_names",
     "jpeg_bytes",
     "png_bytes",
+    "png_flat",
     "reference_outcome",
     "refused_cases",
     "webp_bytes",
@@ -267,6 +273,53 @@ def _gif_many_frames(n: int) -> bytes:
     return head + loop + b"".join(frames) + b"\x3b"
 
 
+def gif_canvas_bomb(width: int = 7000, height: int = 7000, frames: int = 10) -> bytes:
+    """A GIF of a few hundred bytes: a huge logical screen and ``frames`` 1x1
+    frames. Within the pixel and frame limits, but a decoder composes every
+    frame on a full canvas (RGBA after the first) and keeps the previous one
+    for disposal: ~400 MB held for 49 megapixels (issue 16)."""
+    screen = struct.pack("<HHBBB", width, height, 0x80, 0, 0)
+    head = b"GIF89a" + screen + b"\x00\x00\x00\xff\xff\xff"
+    loop = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    body = []
+    for i in range(frames):
+        gce = b"\x21\xf9\x04\x00\x01\x00\x00\x00"
+        desc = b"\x2c" + struct.pack("<HHHHB", i, i, 1, 1, 0)
+        lzw = b"\x02\x02" + bytes([0x44 | ((i % 2) << 3), 0x01]) + b"\x00"
+        body.append(gce + desc + lzw)
+    return head + loop + b"".join(body) + b"\x3b"
+
+
+@functools.cache
+def png_flat(width: int, height: int, mode: str = "L") -> bytes:
+    """All zeros (black, or transparent) over width x height: zlib makes 49
+    megapixels of grey 47 KB."""
+    colour_type, channels = {"L": (0, 1), "RGB": (2, 3), "RGBA": (6, 4)}[mode]
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    # every row is filter type 0 followed by zero bytes
+    idat = _zlib_of_zeros(height * (1 + width * channels))
+    return (
+        PNG_SIG + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    )
+
+
+def _zlib_of_zeros(size: int, block: int = 1 << 20) -> bytes:
+    """A zlib stream of ``size`` zero bytes, quickly: one deflated block of
+    zeros ends with a full flush (no back-references across it), so the same
+    bytes can be repeated; the checksum is summed block by block."""
+    zeros = bytes(block)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    whole = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    count, rest = divmod(size, block)
+    last = zlib.compressobj(9, zlib.DEFLATED, -15)
+    tail = last.compress(bytes(rest)) + last.flush()
+    checksum = 1
+    for _ in range(count):
+        checksum = zlib.adler32(zeros, checksum)
+    checksum = zlib.adler32(bytes(rest), checksum)
+    return b"\x78\xda" + whole * count + tail + struct.pack(">I", checksum)
+
+
 def _webp_vp8l_header_bomb(width: int = 16383, height: int = 16383) -> bytes:
     """RIFF/WEBP with a VP8L chunk whose header claims width x height, and a
     few junk bytes of bitstream (Pillow rejects on the header alone)."""
@@ -387,6 +440,8 @@ def _accepted() -> tuple[Case, ...]:
             10,
             10,
         ),
+        # 49 megapixels of one grey in 47 KB: big, but one byte a pixel (issue 16)
+        _ok("png-grey-7000x7000-flat", "flat.png", png_flat(7000, 7000), PNG, 7000, 7000),
         # bytes after IEND are ignored by Pillow: still a valid PNG
         _ok(
             "png-appended-php",
@@ -460,6 +515,11 @@ def _refused() -> tuple[Case, ...]:
         ),
         _refuse("webp-bomb-16383x16383", "bomb.webp", _webp_vp8l_header_bomb(), 413, BIG),
         _refuse("gif-1500-frames", "frames.gif", _gif_many_frames(1500), 413, FRAMES),
+        # within the pixel and frame limits, but decoding would hold ~400 MB (issue 16)
+        _refuse("gif-canvas-7000x7000-10-frames", "canvas.gif", gif_canvas_bomb(), 413, BIG),
+        _refuse(
+            "png-rgba-7000x7000-flat", "flat-rgba.png", png_flat(7000, 7000, "RGBA"), 413, BIG
+        ),
     )
 
 
@@ -530,10 +590,30 @@ def hostile_names() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------
 
 
+def decode_estimate(im: Image.Image) -> int:
+    """Bytes decoding ``im`` holds at its peak, as ``images.decoding`` estimates
+    it (docs/security.md): pixels x bytes per pixel of the decoded mode x
+    canvases kept, plus a full-size copy for modes previews must convert."""
+    fixed = 16 * 2**20
+    width, height = im.size
+    frames = getattr(im, "n_frames", 1)
+    per_pixel = 1 if im.mode in ("1", "L", "P") else 2 if im.mode.startswith("I;16") else 4
+    copy = 0 if im.mode in ("L", "RGB") else 4
+    if im.format == "JPEG":
+        scale = next((d for d in (8, 4, 2) if min(width // 640, height // 640) >= d), 1)
+        return fixed + -(-width // scale) * -(-height // scale) * (per_pixel + copy)
+    if im.format == "WEBP":
+        return fixed + width * height * 17
+    if frames > 1:
+        return fixed + width * height * (13 if im.format == "GIF" else 3 * per_pixel)
+    return fixed + width * height * (per_pixel + copy)
+
+
 def reference_outcome(
     data: bytes,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_frames: int = DEFAULT_MAX_FRAMES,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
 ) -> tuple[int, str | None]:
     """(status, error code) that the documented pipeline yields for ``data``."""
     if not data:
@@ -552,6 +632,8 @@ def reference_outcome(
                 n_frames = getattr(im, "n_frames", 1)
                 if n_frames > max_frames:
                     return 413, "too_many_frames"
+                if decode_estimate(im) > max_decode_bytes:
+                    return 413, "image_too_large"
                 im.verify()
             with Image.open(io.BytesIO(data), formats=list(ACCEPTED_FORMATS)) as im:
                 for i in range(n_frames):

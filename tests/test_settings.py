@@ -56,6 +56,9 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis_pubsub():
         ({"MAX_UPLOAD_SIZE": "lots"}, "invalid literal"),
         ({"EXPIRY_SWEEP_SECONDS": "-1"}, "EXPIRY_SWEEP_SECONDS must be 0 (off)"),
         ({"EXPIRY_SWEEP_SECONDS": "soon"}, "could not convert"),
+        ({"MAX_DECODE_BYTES": "0"}, "MAX_DECODE_BYTES must be a positive number"),
+        ({"MAX_CONCURRENT_DECODES": "0"}, "MAX_CONCURRENT_DECODES must be a positive number"),
+        ({"DECODE_QUEUE_TIMEOUT": "-1"}, "DECODE_QUEUE_TIMEOUT must be 0"),
     ],
 )
 def test_malformed_values_fail_at_startup(env, message):
