@@ -230,10 +230,17 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 UPLOAD_TEMP_DIR = Path(env.str("UPLOAD_TEMP_DIR", default=str(VAR_DIR / "tmp")))
 UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_TEMP_DIR = str(UPLOAD_TEMP_DIR)
+# Resumable (tus) uploads at /api/uploads/ (images.resumable): an unfinished
+# one is removed after UPLOAD_EXPIRY seconds; a PATCH body may be at most
+# UPLOAD_CHUNK_SIZE bytes, which bounds what one request costs in memory
+# (nginx's body limit for that route is the same number).
+UPLOAD_EXPIRY = env.int("UPLOAD_EXPIRY", default=24 * 60 * 60)
+UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=4 * 1024 * 1024)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 for _name in ("MAX_UPLOAD_SIZE", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES", "MAX_DECODE_BYTES",
-              "MAX_CONCURRENT_DECODES", "GALLERY_PAGE_SIZE", "API_PAGE_SIZE"):
+              "MAX_CONCURRENT_DECODES", "GALLERY_PAGE_SIZE", "API_PAGE_SIZE", "UPLOAD_EXPIRY",
+              "UPLOAD_CHUNK_SIZE"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number.")
 if DECODE_QUEUE_TIMEOUT < 0:

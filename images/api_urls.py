@@ -1,6 +1,6 @@
 from django.urls import path
 
-from images import api, schema, sharex
+from images import api, schema, sharex, tus
 
 app_name = "api"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("schema/", api.api_view("GET", "HEAD")(schema.schema), name="schema"),
     path("docs/", api.api_view("GET", "HEAD")(schema.docs), name="docs"),
     path("sharex.sxcu", api.api_view("GET", "HEAD")(sharex.uploader), name="sharex"),
+    path("uploads/", tus.upload_collection, name="uploads"),
+    path("uploads/<uuid:upload_id>/", tus.upload_item, name="upload"),
 ]

@@ -203,3 +203,93 @@ class RateLimited(ImageError):
     @property
     def headers(self):
         return {"Retry-After": str(self.retry_after)}
+
+
+class UploadNotFound(ImageError):
+    status = 404
+    code = "not_found"
+    message = _("There is no upload at this address.")
+
+
+class UploadExpired(ImageError):
+    status = 410
+    code = "upload_expired"
+    message = _("This upload expired before it was finished; start it again.")
+
+
+class UploadDataLost(ImageError):
+    status = 410
+    code = "upload_data_lost"
+    message = _("Part of this upload's data is gone from the store; start it again.")
+
+
+class OffsetMismatch(ImageError):
+    status = 409
+    code = "offset_mismatch"
+
+    def __init__(self, offset: int):
+        self.offset = offset
+        super().__init__(
+            _("The upload continues at byte %(offset)s: ask with HEAD and send from there.")
+            % {"offset": offset}
+        )
+
+    @property
+    def headers(self):
+        return {"Upload-Offset": str(self.offset)}
+
+
+class UploadLocked(ImageError):
+    status = 423
+    code = "upload_locked"
+    message = _("This upload is being finished by another request; ask again shortly.")
+
+
+class ChunkTooLarge(ImageError):
+    status = 413
+    code = "chunk_too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(
+            _("Send at most %(limit)s bytes per PATCH request (a smaller chunk size).")
+            % {"limit": limit}
+        )
+
+
+class UploadLengthExceeded(ImageError):
+    status = 413
+    code = "upload_length_exceeded"
+    message = _("These bytes would go past the upload's declared length.")
+
+
+class IncompleteChunk(ImageError):
+    code = "incomplete_chunk"
+    message = _("The request ended before its declared length; send the chunk again.")
+
+
+class TusProtocolError(ImageError):
+    """A request that does not follow the tus protocol (a missing or malformed header)."""
+
+    code = "invalid_tus_request"
+
+
+class TusVersionUnsupported(ImageError):
+    status = 412
+    code = "tus_version_unsupported"
+    message = _("This server speaks tus 1.0.0: send the header Tus-Resumable: 1.0.0.")
+
+    @property
+    def headers(self):
+        return {"Tus-Version": "1.0.0"}
+
+
+class WrongChunkType(ImageError):
+    status = 415
+    code = "unsupported_media_type"
+    message = _("Send the bytes of a PATCH as Content-Type: application/offset+octet-stream.")
+
+
+class CsrfRefused(ImageError):
+    status = 403
+    code = "csrf_failed"
+    message = _("The form could not be verified (CSRF). Reload the page and try again.")

@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import secrets
+import uuid
 
 from django.db import models
 from django.db.models import Q
@@ -235,3 +236,70 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked is None
+
+
+class UploadQuerySet(models.QuerySet):
+    def expired(self, now=None):
+        return self.filter(expires__lte=now or timezone.now())
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload: what every replica needs to continue it.
+
+    The state lives here, in the database, and the bytes received so far in
+    the media storage (`UploadPart`), so a client may send one chunk through
+    one replica and the next through another. `offset` counts only bytes
+    whose part is recorded; it moves forward by compare-and-set
+    (images.resumable), never by a read-modify-write.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    # The client's Upload-Metadata header as sent: tus has HEAD repeat it.
+    metadata = models.TextField(blank=True)
+    filename = models.TextField(blank=True)
+    expires_in = models.PositiveIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    # Set while one request turns the received bytes into an image; another
+    # request may take over only once it is older than FINISH_LEASE.
+    finishing_since = models.DateTimeField(null=True, blank=True)
+    # The image the upload became: HEAD still answers for it until `expires`.
+    image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offset__lte=models.F("length")), name="upload_offset_within_length"
+            ),
+        ]
+        indexes = [models.Index(fields=["expires"], name="upload_expires")]
+
+    def __str__(self):
+        return f"upload {self.pk} ({self.offset}/{self.length})"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.offset == self.length
+
+
+class UploadPart(models.Model):
+    """One PATCH body of an upload, stored as one object of its own."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="parts")
+    offset = models.PositiveBigIntegerField()
+    size = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "offset"], name="upload_part_unique_offset"),
+        ]
+
+    def __str__(self):
+        return self.name

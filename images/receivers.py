@@ -1,4 +1,5 @@
-"""What follows a row's change once it commits: its files, the pages' copies.
+"""What follows a row's change once it commits: its files, the pages' copies
+(and a resumable upload's stored parts).
 
 Receivers rather than code in a service, because rows are created, changed
 and deleted from more places than the services (the admin, bulk queryset
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from images.models import Image
+from images.models import Image, UploadPart
 from images.pagecache import gallery_changed
 from images.storage import discard
 
@@ -26,3 +27,8 @@ def delete_file_after_commit(sender, instance: Image, using, **kwargs):
 @receiver(post_delete, sender=Image, dispatch_uid="images.pages_stale_after_delete")
 def pages_stale_after_commit(sender, instance: Image, using, **kwargs):
     transaction.on_commit(gallery_changed, using=using)
+
+
+@receiver(post_delete, sender=UploadPart, dispatch_uid="images.delete_upload_part_after_commit")
+def delete_upload_part_after_commit(sender, instance: UploadPart, using, **kwargs):
+    transaction.on_commit(partial(discard, [instance.name]), using=using)

@@ -6,7 +6,8 @@ the helpers here, so both backends give the same guarantees:
 - `discard(names)` removes files and never raises over the caller's outcome;
 - `open_stream(name)` gives bytes to stream to a client (from S3 the GET's
   own body: nothing is spooled to a local disk another replica cannot see);
-- `stored_files(folder)` lists what is stored, one page at a time.
+- `stored_files(folder)` lists what is stored, one page at a time;
+- `copy_into(name, file)` appends stored bytes to a local file, a chunk at a time.
 
 `S3MediaStorage` is django-storages' S3 backend (boto3) set up for this
 project when S3_BUCKET is set. docs/scaling.md explains the choice.
@@ -51,6 +52,21 @@ def open_stream(name: str):
     """The stored bytes of `name` as a file object to `read(n)` in chunks and close."""
     stream = getattr(default_storage, "stream", None)
     return stream(name) if stream else default_storage.open(name, "rb")
+
+
+def copy_into(name: str, target, chunk_size: int = 256 * 1024) -> None:
+    """Append the bytes of `name` to the open file `target`, a chunk at a time.
+
+    Failures arrive as on disk: FileNotFoundError when `name` is missing, any
+    other OSError when the store cannot be read (S3 dropping mid-body too).
+    """
+    with _s3_errors(name):
+        source = open_stream(name)
+        try:
+            while chunk := source.read(chunk_size):
+                target.write(chunk)
+        finally:
+            source.close()
 
 
 def stored_files(

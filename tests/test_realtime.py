@@ -100,6 +100,10 @@ async def http(method, path, *, body=b"", headers=(), host="localhost:8000") -> 
     return response
 
 
+def headers_of(response) -> dict[bytes, bytes]:
+    return {name.lower(): value for name, value in response["headers"]}
+
+
 async def api_upload(data: bytes, filename="cat.png") -> dict:
     body = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile(filename, data)})
     headers = [
@@ -255,6 +259,25 @@ async def test_uploads_and_deletes_through_the_pages_are_announced():
 
     assert (created["type"], created["image"]["id"]) == ("image.created", image_id)
     assert deleted == {"type": "image.deleted", "id": image_id}
+
+
+async def test_a_resumable_upload_is_announced_when_its_last_chunk_commits():
+    data = png_bytes(40, 40)
+    tus = (b"tus-resumable", b"1.0.0")
+    async with listening() as socket:
+        created = await http(
+            "POST", "/api/uploads/", headers=[tus, (b"upload-length", str(len(data)).encode())]
+        )
+        path = urlsplit(headers_of(created)[b"location"].decode()).path
+        finished = await http("PATCH", path, body=data, headers=[
+            tus, (b"upload-offset", b"0"), (b"content-type", b"application/offset+octet-stream"),
+            (b"content-length", str(len(data)).encode()),
+        ])
+        event = await next_event(socket)
+
+    assert finished["status"] == 204
+    assert event["type"] == "image.created"
+    assert str(event["image"]["id"]).encode() == headers_of(finished)[b"image-id"]
 
 
 async def test_a_delete_through_the_api_is_announced():

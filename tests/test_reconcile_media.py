@@ -83,9 +83,10 @@ def test_s3_is_listed_one_page_per_request(make_image, s3_store):
     reconcile(*OLD, "--page-size", "2")
 
     listings = [path for method, path in s3_store.faults.requests if "list-type=2" in path]
-    # images/ in five pages of two, and the empty expiring/ in one.
-    assert len(listings) == 6
+    # images/ in five pages of two, the empty expiring/ and partial/ in one each.
+    assert len(listings) == 7
     assert sum("prefix=media%2Fexpiring%2F" in path for path in listings) == 1
+    assert sum("prefix=media%2Fpartial%2F" in path for path in listings) == 1
     assert all("max-keys=2" in path for path in listings)
 
 

@@ -6,11 +6,14 @@ or someone editing the media folder by hand, can still leave
 - files with no row (orphans): taking space, served by nobody — removed, and
 - rows with no file (missing): listed but 404 — removed, which announces
   `image.deleted` to open galleries like any other delete, and
-- upload temp files (UPLOAD_TEMP_DIR) left by a server killed mid-upload.
+- upload temp files (UPLOAD_TEMP_DIR) left by a server killed mid-upload,
+- resumable uploads past their expiry (UPLOAD_EXPIRY) — removed with their
+  stored parts, as the app itself removes them — and stored parts that no
+  upload records (a server killed between storing a chunk and recording it).
 
 An upload writes its file before its transaction commits, so a very recent
 file without a row may be an upload in flight: files (and temp files)
-younger than --min-age are left alone.
+younger than --min-age are left alone; so are young stored parts.
 
 It works the same on disk and on S3 (images.storage): the store is listed a
 page at a time (--page-size names per listing request), never in one call for
@@ -23,13 +26,17 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from images.models import FOLDERS, Image
-from images.storage import LISTING_PAGE_SIZE, stored_files
+from images import resumable
+from images.models import FOLDERS, Image, Upload
+from images.storage import LISTING_PAGE_SIZE, discard, stored_files
 from images.uploads import stale_temp_files
 
 
 class Command(BaseCommand):
-    help = "Report files without rows and rows without files; --fix removes both."
+    help = (
+        "Report files without rows, rows without files, expired uploads and stray parts; "
+        "--fix removes them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--fix", action="store_true", help="delete orphan files and rows")
@@ -61,6 +68,8 @@ class Command(BaseCommand):
         orphans.sort()
         missing = sorted(originals[path] for path in originals.keys() - found)
         temp_files = stale_temp_files(min_age)
+        expired = list(Upload.objects.expired().values_list("pk", flat=True))
+        stray_parts = sorted(resumable.stale_parts(min_age, page_size))
 
         for name in orphans:
             self.stdout.write(f"file without row: {name}")
@@ -68,6 +77,10 @@ class Command(BaseCommand):
             self.stdout.write(f"row without file: id={pk}")
         for path in temp_files:
             self.stdout.write(f"upload temp file left behind: {path}")
+        for pk in expired:
+            self.stdout.write(f"expired upload: {pk}")
+        for name in stray_parts:
+            self.stdout.write(f"part without upload: {name}")
         if fix:
             for name in orphans:
                 default_storage.delete(name)
@@ -76,7 +89,12 @@ class Command(BaseCommand):
                 image.delete()
             for path in temp_files:
                 path.unlink(missing_ok=True)
+            resumable.remove_expired()
+            discard(stray_parts)
         verb = "removed" if fix else "found"
+        self.stdout.write(
+            f"{verb} {len(expired)} expired upload(s), {len(stray_parts)} part(s) without upload"
+        )
         self.stdout.write(
             f"{verb} {len(orphans)} file(s) without row, {len(missing)} row(s) without file, "
             f"{len(temp_files)} upload temp file(s)"
