@@ -16,7 +16,7 @@ from django.shortcuts import render
 from images.serializers import origin_of
 
 SOURCE = Path(__file__).with_name("openapi.yaml")
-METHODS = ("get", "head", "post", "put", "patch", "delete")
+METHODS = ("options", "get", "head", "post", "put", "patch", "delete")
 
 
 @functools.cache
@@ -103,6 +103,11 @@ def _body(document: dict, body: dict | None) -> dict | None:
     if body is None:
         return None
     media_type, content = next(iter(body["content"].items()))
+    schema = _resolve(document, content["schema"])
+    if schema.get("type", "object") != "object":  # bytes, not fields
+        row = {"name": "(body)", "type": _type(document, schema), "required": body["required"],
+               "description": schema.get("description", "")}
+        return {"media_type": media_type, "shape": {"description": "", "fields": [row]}}
     return {"media_type": media_type, "shape": _shape(document, content["schema"])}
 
 

@@ -164,10 +164,8 @@ def parse_metadata(header: str) -> dict[str, bytes]:
 
 
 def _text(value: bytes | None) -> str:
-    try:
-        return (value or b"").decode()
-    except UnicodeDecodeError:
-        raise TusProtocolError(_("Upload-Metadata: the filename is not UTF-8 text.")) from None
+    # A name is cleaned before it is used; bytes that are not UTF-8 become U+FFFD.
+    return (value or b"").decode(errors="replace")
 
 
 def _expires_in(value: bytes | None) -> int | None:

@@ -26,3 +26,6 @@ MAKERS = {
 
 for media_type, make in MAKERS.items():
     schemathesis.openapi.media_type(media_type, st.builds(make, sides, sides))
+
+# A tus chunk is raw bytes, sent as Schemathesis sends any octet stream.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")

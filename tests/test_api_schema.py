@@ -12,6 +12,7 @@ from images import api
 from images.schema import description
 from tests import openapi_check
 from tests.corpus import png_bytes
+from tests.tus import Tus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +29,7 @@ def api_routes(resolver=None, prefix="/"):
         if isinstance(pattern, URLResolver):
             yield from api_routes(pattern, route)
         elif isinstance(pattern, URLPattern) and route.startswith("/api/"):
-            yield route.replace("<int:pk>", "{id}")
+            yield route.replace("<int:pk>", "{id}").replace("<uuid:upload_id>", "{upload_id}")
 
 
 def test_every_api_route_is_described_and_nothing_else():
@@ -94,6 +95,12 @@ VALID_REQUESTS = {
         f"/api/images/{image['id']}/",
         headers={"Authorization": f"Bearer {image['delete_token']}"},
     ),
+    "describeUploads": lambda client, image: client.options("/api/uploads/"),
+    "createUpload": lambda client, image: Tus(client).create(10, filename="a.png"),
+    "describeUpload": lambda client, image: client.options(Tus(client).start(10)),
+    "getUploadOffset": lambda client, image: Tus(client).head(Tus(client).start(10)),
+    "appendToUpload": lambda client, image: Tus(client).patch(Tus(client).start(10), 0, b"12345"),
+    "terminateUpload": lambda client, image: Tus(client).delete(Tus(client).start(10)),
     "getSchema": lambda client, image: client.get("/api/schema/"),
     "getDocs": lambda client, image: client.get("/api/docs/"),
     "getShareXUploader": lambda client, image: client.get("/api/sharex.sxcu"),
