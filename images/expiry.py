@@ -5,6 +5,8 @@ An image past its `expires_at` is invisible at once: every read goes through
 folder nginx's fast path never serves, so nginx asks the app, which answers
 404 (docs/api.md). Then, within EXPIRY_SWEEP_SECONDS, a sweeper deletes the
 row and its files and announces `image.deleted`, like any delete.
+The same sweeper removes resumable uploads left unfinished past UPLOAD_EXPIRY
+(images.resumable).
 
 The sweeper is a thread in every server process, started by core.asgi
 (`make run`'s one daphne) and core.wsgi (each compose app replica; the live
@@ -26,6 +28,7 @@ from django.utils import timezone
 
 from images.errors import InvalidExpiry
 from images.models import Image
+from images.resumable import remove_expired as remove_expired_uploads
 from images.services import image_delete
 
 MIN_SECONDS = 60
@@ -84,6 +87,7 @@ def _sweep_forever(interval: float):
             if deleted := delete_expired():
                 logger.info("deleted %d expired image(s)", deleted,
                             extra={"event": "expiry.swept", "deleted": deleted})
+            remove_expired_uploads()
         except Exception:  # noqa: BLE001 - a database outage must not end the sweeper
             logger.exception("sweeping expired images failed; trying again")
         finally:

@@ -23,8 +23,8 @@ as a one-shot upload. Then:
 A lease whose request died is taken over after FINISH_LEASE.
 
 Unfinished uploads expire after UPLOAD_EXPIRY; `remove_expired` deletes them
-(rows, then their objects after commit) whenever an upload is created, and
-`manage.py reconcile_media --fix` does too.
+(rows, then their objects after commit), called by every server process's
+expiry sweeper (images.expiry) and by `manage.py reconcile_media --fix`.
 """
 
 import errno
@@ -80,9 +80,7 @@ class Finished:
 def create_upload(
     *, length: int, metadata: str, filename: str, expires_in: int | None
 ) -> Upload:
-    """A new upload; uploads left to expire are swept away on the way."""
     now = timezone.now()
-    remove_expired(now)
     upload = Upload.objects.create(
         length=length,
         metadata=metadata,

@@ -1,7 +1,8 @@
 """A real Live Gallery server in its own process, for tests from outside.
 
-daphne runs as `make run` starts it, with its own database and media folder.
-By default: DEBUG on, a SQLite file and the in-memory channel layer (so events
+daphne runs as `make run` starts it (or, with app_server="granian", granian
+as the compose stack's HTTP tier runs it), with its own database and media
+folder. By default: DEBUG on, a SQLite file and the in-memory channel layer (so events
 from other test runs sharing a Redis server cannot reach its pages) — what
 the browser tests and `make screenshots` use. `LiveServer.production(...)`
 gives the production shape instead: DEBUG off, a PostgreSQL database of its
@@ -41,9 +42,23 @@ def postgres_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
+# How each server is started: daphne as `make run` does (ASGI, everything), or
+# granian as the compose stack's HTTP tier does (WSGI, core.wsgi).
+COMMANDS = {
+    "daphne": lambda port: [str(BIN_DIR / "daphne"), "--bind", "127.0.0.1", "--port", str(port),
+                            "--verbosity", "0", "core.asgi:application"],
+    "granian": lambda port: [str(BIN_DIR / "granian"), "--interface", "wsgi", "--no-ws",
+                             "--blocking-threads", "8", "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning", "core.wsgi:application"],
+}
+
+
 class LiveServer:
-    def __init__(self, root: Path, port: int | None = None, **settings: str):
+    def __init__(
+        self, root: Path, port: int | None = None, *, app_server: str = "daphne", **settings: str
+    ):
         self.root = root
+        self.app_server = app_server
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = root / "db.sqlite3"
@@ -67,9 +82,12 @@ class LiveServer:
         self.postgres_database: str | None = None
 
     @classmethod
-    def production(cls, root: Path, port: int | None = None, **settings: str) -> "LiveServer":
+    def production(
+        cls, root: Path, port: int | None = None, *, app_server: str = "daphne", **settings: str
+    ) -> "LiveServer":
         """DEBUG off; PostgreSQL (a database of its own) and Redis when the run has them."""
-        server = cls(root, port, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(40), **settings)
+        server = cls(root, port, app_server=app_server, DEBUG="false",
+                     SECRET_KEY=secrets.token_urlsafe(40), **settings)
         if url := postgres_url():
             server.postgres_database = f"live_{os.getpid()}_{server.port}"
             base = environ.Env.db_url_config(url)
@@ -112,14 +130,15 @@ class LiveServer:
         assert self.process is None, "already running"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(BIN_DIR / "daphne"), "--bind", "127.0.0.1", "--port", str(self.port),
-                 "--verbosity", "0", "core.asgi:application"],
+                COMMANDS[self.app_server](self.port),
                 cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited at start:\n{self.log.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"{self.app_server} exited at start:\n{self.log.read_text()[-3000:]}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
                     if response.status == 200:
@@ -127,7 +146,7 @@ class LiveServer:
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"daphne did not answer /healthz in {START_TIMEOUT} s")
+        raise RuntimeError(f"{self.app_server} did not answer /healthz in {START_TIMEOUT} s")
 
     def stop(self):
         if self.process is None:

@@ -542,17 +542,6 @@ def test_expired_uploads_are_removed_with_their_parts(tus, store):
     assert [store.read(name) for name in store.names()] == [b"k" * CHUNK]
 
 
-def test_a_partial_upload_left_alone_is_swept_away_by_the_next_upload(tus, store):
-    left = tus.start(10_000)
-    tus.patch(left, 0, b"a" * CHUNK)
-    expire_all()
-
-    tus.start(10)
-
-    assert tus.head(left).status_code == 404
-    assert store.names() == []
-
-
 def test_an_upload_being_finished_is_not_removed_under_its_request(tus):
     tus.start(10_000)
     expire_all()

@@ -1,17 +1,22 @@
 """Resumable uploads from outside: tuspy (tus's own Python client) against real servers.
 
-Each server is a daphne process in the production shape (PostgreSQL and
-Redis when the run has them, SQLite otherwise; tests.live_server). Two of
+Each server runs in the production shape (PostgreSQL and Redis when the run
+has them, SQLite otherwise; tests.live_server), once as daphne (`make run`:
+the body arrives whole before the app sees it) and once as granian (the
+compose stack's HTTP tier: the app reads the body from the socket). Two of
 them on one database and one media store are two replicas: an upload may
 take turns between them, and racing PATCHes to both cannot corrupt it.
 One test keeps the media on moto's S3 server.
 """
 
 import json
+import socket
 import threading
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -26,10 +31,12 @@ from tests.tus import CHUNK_TYPE, TUS, noise_png
 CHUNK = 64 * 1024
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["daphne", "granian"])
+def server(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("tus-a")
-    with LiveServer.production(root, UPLOAD_CHUNK_SIZE=str(CHUNK)) as server:
+    with LiveServer.production(
+        root, app_server=request.param, UPLOAD_CHUNK_SIZE=str(CHUNK)
+    ) as server:
         yield server
 
 
@@ -37,7 +44,7 @@ def server(tmp_path_factory):
 def replica(server, tmp_path_factory):
     """A second app process on the first one's database, media and Redis."""
     root = tmp_path_factory.mktemp("tus-b")
-    replica = LiveServer(root)
+    replica = LiveServer(root, app_server=server.app_server)
     replica.env = {**server.env, "UPLOAD_TEMP_DIR": str(root / "tmp")}
     replica.start()
     yield replica
@@ -97,6 +104,28 @@ def test_an_interrupted_upload_is_resumed_by_a_new_client_from_the_stored_url(se
     assert second.offset == 2 * CHUNK  # asked with HEAD: nothing is sent again
     second.upload()
     assert image_of(server, second.request.response_headers)[1] == data
+
+
+def test_a_chunk_cut_off_mid_body_stores_nothing_and_is_sent_again(server):
+    data = noise_png(300, 200, seed=8)
+    upload = uploader(server, data)
+    upload.upload(stop_at=CHUNK)
+    stored = sorted((server.media / "partial").iterdir())
+    head = (f"PATCH {urlsplit(upload.url).path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {CHUNK}\r\n"
+            f"Content-Type: {CHUNK_TYPE}\r\nContent-Length: {CHUNK}\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(head.encode() + data[CHUNK:CHUNK + CHUNK // 2])
+        time.sleep(0.3)  # the connection drops half-way through the chunk
+
+    assert upload.get_offset() == CHUNK
+    # granian hands the view what arrived; the view may still be removing it.
+    deadline = time.monotonic() + 5
+    while sorted((server.media / "partial").iterdir()) != stored and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sorted((server.media / "partial").iterdir()) == stored
+    upload.upload()
+    assert image_of(server, upload.request.response_headers)[1] == data
 
 
 def test_a_chunk_at_a_wrong_offset_is_refused_with_409(server):
@@ -218,3 +247,23 @@ def test_tuspy_uploads_onto_s3(tmp_path_factory, moto_server, s3_bucket):
         [f"images/{api['id']}.png", f"images/{api['id']}.w320.webp",
          f"images/{api['id']}.w640.webp"]
     )
+
+
+def test_a_partial_upload_left_alone_disappears_after_its_expiry(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tus-expiry")
+    settings = {"UPLOAD_CHUNK_SIZE": str(CHUNK), "UPLOAD_EXPIRY": "2",
+                "EXPIRY_SWEEP_SECONDS": "0.5"}
+    with LiveServer.production(root, **settings) as server:
+        upload = uploader(server, noise_png(300, 200, seed=7))
+        upload.upload(stop_at=CHUNK)
+        partial = server.media / "partial"
+        assert len(list(partial.iterdir())) == 1
+
+        deadline = time.monotonic() + 30
+        while any(partial.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        assert not any(partial.iterdir())  # its bytes are gone from the store
+        with pytest.raises(TusCommunicationError) as gone:
+            upload.get_offset()
+        assert gone.value.status_code == 404  # and so is the upload itself
