@@ -31,6 +31,7 @@ VARIABLES = (
     "NGINX_RESOLVER",
     "NGINX_CLIENT_MAX_BODY_SIZE",
     "MAX_UPLOAD_SIZE",
+    "UPLOAD_CHUNK_SIZE",
     "NGINX_MEDIA_SOURCE",
 )
 # What 18-live-gallery.envsh adds to MAX_UPLOAD_SIZE for the multipart envelope.
@@ -60,6 +61,7 @@ def render_templates(
     media: Path,
     static: Path,
     max_upload: int,
+    chunk_size: int = 4 * 1024 * 1024,
     media_source: str = "disk",
     cache: Path,
 ) -> list[Path]:
@@ -74,6 +76,7 @@ def render_templates(
         "NGINX_RESOLVER": "127.0.0.1",  # the upstream is an address: never asked
         "NGINX_CLIENT_MAX_BODY_SIZE": str(max_upload + UPLOAD_BODY_MARGIN),
         "MAX_UPLOAD_SIZE": str(max_upload),
+        "UPLOAD_CHUNK_SIZE": str(chunk_size),
     }
     rendered = {}
     for template in sorted(TEMPLATES.glob("*.template")):

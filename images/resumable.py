@@ -283,9 +283,10 @@ def _finish(upload_id, *, offset: int, last_part: str, uploader_key: str | None)
         upload.parts.all().delete()
         transaction.on_commit(partial(discard, [last_part]))
     logger.info(
-        "upload finished id=%s image=%s", upload_id, created.image.pk,
+        "upload finished id=%s image=%s last chunk offset=%s size=%s",
+        upload_id, created.image.pk, offset, upload.length - offset,
         extra={"event": "upload.finished", "upload_id": str(upload_id),
-               "image_id": created.image.pk},
+               "image_id": created.image.pk, "offset": offset, "size": upload.length - offset},
     )
     return Finished(upload=upload, created=created)
 

@@ -305,6 +305,50 @@ async def single(web: str, app: str | None, live: str | None, max_upload: int) -
         ev = await on_live.wait_for(deleted(image_id))
         check(ev is not None, "the live service's own client heard image.deleted")
         await on_live.close()
+    resumable(web, netloc)
+
+
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def resumable(web: str, netloc: str, chunk_size: int = 4194304) -> None:
+    """A tus upload through nginx in three chunks; a chunk over the limit refused by nginx."""
+    r = request(web, "OPTIONS", "/api/uploads/")
+    check(r.status == 204 and r.headers.get("Tus-Version") == "1.0.0", "OPTIONS /api/uploads/ -> tus 1.0.0",
+          f"HTTP {r.status} {dict(r.headers)}")
+    data = make_png(160, 120, seed=9)
+    r = request(web, "POST", "/api/uploads/", headers={**TUS, "Upload-Length": str(len(data))})
+    location = r.headers.get("Location") or ""
+    if not check(r.status == 201 and location.startswith(f"http://{netloc}/api/uploads/"),
+                 "tus creation through nginx -> 201 with nginx's host in Location", f"HTTP {r.status} {location!r}"):
+        return
+    path = urllib.parse.urlsplit(location).path
+    patch = {**TUS, "Content-Type": "application/offset+octet-stream"}
+    u = urllib.parse.urlsplit(web)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:  # declared, never sent: nginx answers from the headers
+        conn.putrequest("PATCH", path)
+        for name, value in {**patch, "Upload-Offset": "0", "Content-Length": str(chunk_size + 1)}.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        big = conn.getresponse()
+        check(big.status == 413 and b'"chunk_too_large"' in big.read(),
+              "a chunk over UPLOAD_CHUNK_SIZE -> 413 chunk_too_large from nginx", f"HTTP {big.status}")
+    finally:
+        conn.close()
+    third = -(-len(data) // 3)
+    for offset in range(0, len(data), third):
+        r = request(web, "PATCH", path, data[offset:offset + third], {**patch, "Upload-Offset": str(offset)})
+        if not check(r.status == 204, f"tus PATCH at {offset} through nginx -> 204", f"HTTP {r.status} {r.body[:200]!r}"):
+            return
+    image_url, token = r.headers.get("Image-Url") or "", r.headers.get("Image-Delete-Token") or ""
+    check(image_url.startswith(f"http://{netloc}/api/images/") and bool(token),
+          "the last chunk's answer names the image and its delete token", f"{dict(r.headers)}")
+    image_id = r.headers.get("Image-Id")
+    r = request(web, "GET", f"/image/{image_id}")
+    check(r.status == 200 and r.body == data, "the resumable upload's image is the bytes sent", f"HTTP {r.status}")
+    r = request(web, "DELETE", f"/api/images/{image_id}/", headers={"Authorization": f"Bearer {token}"})
+    check(r.status == 204, "the resumable upload's delete token deletes it", f"HTTP {r.status}")
 
     # The brief's own addresses answer through nginx too (no location of its catches them).
     r = upload(web, make_png(seed=7), "brief.png", path="/images")

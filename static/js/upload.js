@@ -1,6 +1,10 @@
 // The Upload page, enhanced: drop files anywhere on the page, paste an image,
-// or choose many; each file goes up in a request of its own (XMLHttpRequest,
-// for its progress), can be cancelled, and ends with its own link or message.
+// or choose many; each file goes up on its own as a resumable upload (tus, to
+// /api/uploads/, through the vendored tus-js-client) in chunks of the server's
+// UPLOAD_CHUNK_SIZE. Each shows its progress, can be paused, resumed and
+// cancelled, goes on where the server's bytes end after the connection drops
+// (by itself once the browser is back online), and ends with its own link or
+// message. A file begun before the page was reloaded goes on where it stopped.
 // Without this script the form still posts every file at once.
 // Texts come translated from the template's data-text-* attributes.
 
@@ -16,15 +20,19 @@ const announcer = document.getElementById("upload-announcer");
 const itemTemplate = document.getElementById("upload-item");
 const text = section.dataset;
 const maxSize = Number(text.maxSize);
-const endpoint = new URL(form.getAttribute("action") || window.location.pathname, window.location.href);
+const chunkSize = Number(text.chunkSize);
+const endpoint = new URL(text.endpoint, window.location.href).href;
 
 // A hundred dropped files should not open a hundred connections at once.
 const PARALLEL = 3;
+// A failed request is tried again after these pauses (ms) while the browser
+// is online; offline, the upload waits for the connection to come back.
+const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000];
 const waiting = [];
 let running = 0;
 let created = 0;
 // The first upload may start the session that records this browser as the
-// uploader (so the Delete page offers its images); uploads sent side by side
+// uploader (so the Delete page offers its images); uploads begun side by side
 // before that would each start a session of their own, and only one is kept.
 let sessionStarted = false;
 
@@ -34,10 +42,15 @@ function upload(file, name, expiresIn = expiryChoice.value) {
   label.id = `upload-${(created += 1)}`;
   label.textContent = file.name;
   item.querySelector("progress").setAttribute("aria-labelledby", label.id);
-  const cancel = item.querySelector(".upload-cancel");
-  cancel.setAttribute("aria-describedby", label.id);
-  const task = { file, name, expiresIn, item, xhr: null };
-  cancel.addEventListener("click", () => cancelTask(task));
+  const task = { file, name, expiresIn, item, upload: null, active: false, over: false };
+  for (const button of item.querySelectorAll("button")) {
+    button.setAttribute("aria-describedby", label.id);
+  }
+  item.querySelector(".upload-cancel").addEventListener("click", () => cancel(task));
+  item.querySelector(".upload-pause").addEventListener("click", () => {
+    if (task.active) pause(task);
+    else resume(task);
+  });
   queue.append(item);
   section.hidden = false;
 
@@ -45,8 +58,14 @@ function upload(file, name, expiresIn = expiryChoice.value) {
     finish(task, "failed", text.textTooLarge);
     return;
   }
+  enqueue(task);
+}
+
+function enqueue(task, first = false) {
   show(task, "waiting", text.textWaiting);
-  waiting.push(task);
+  pauseButton(task).hidden = true;
+  if (first) waiting.unshift(task);
+  else waiting.push(task);
   pump();
 }
 
@@ -57,50 +76,113 @@ function pump() {
 
 function start(task) {
   running += 1;
-  const xhr = new XMLHttpRequest();
-  task.xhr = xhr;
-  const body = new FormData();
-  body.append("file", task.file, task.file.name);
-  if (task.name) body.append("name", task.name);
-  if (task.expiresIn) body.append("expires_in", task.expiresIn);
-  const progress = task.item.querySelector("progress");
-
-  xhr.upload.addEventListener("progress", (event) => {
-    if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 100);
-  });
-  xhr.addEventListener("load", () => {
-    const image = xhr.response?.image;
-    if (xhr.status === 201 && image) {
-      succeed(task, image);
-    } else {
-      const message = xhr.response?.error?.message;
-      finish(task, "failed", message || text.textFailed.replace("{status}", String(xhr.status)));
-    }
-  });
-  xhr.addEventListener("error", () => finish(task, "failed", text.textNetwork));
-  xhr.addEventListener("abort", () => finish(task, "cancelled", text.textCancelled));
-  xhr.addEventListener("loadend", () => {
-    running -= 1;
-    if (xhr.status !== 0) sessionStarted = true;
-    pump();
-  });
-
-  xhr.open("POST", endpoint);
-  xhr.setRequestHeader("X-CSRFToken", csrfToken);
-  // JSON rather than a page; the session records the upload as this browser's.
-  xhr.setRequestHeader("Accept", "application/json");
-  xhr.responseType = "json";
+  task.active = true;
   show(task, "uploading", text.textUploading);
-  xhr.send(body);
+  pauseButton(task, text.textPause).hidden = false;
+  if (task.upload) {
+    task.upload.start(); // asks the server where its bytes end, and goes on from there
+    return;
+  }
+  const progress = task.item.querySelector("progress");
+  task.upload = new window.tus.Upload(task.file, {
+    endpoint,
+    chunkSize,
+    retryDelays: RETRY_DELAYS,
+    metadata: {
+      filename: task.name || task.file.name,
+      ...(task.expiresIn ? { expires_in: task.expiresIn } : {}),
+    },
+    // The page's token: the session that uploads is recorded as the uploader.
+    headers: { "X-CSRFToken": csrfToken },
+    removeFingerprintOnSuccess: true,
+    onShouldRetry: (error) => navigator.onLine && retryable(error),
+    onUploadUrlAvailable: () => {
+      if (!sessionStarted) {
+        sessionStarted = true;
+        pump();
+      }
+    },
+    onProgress: (sent, total) => {
+      progress.value = Math.floor((sent / total) * 100);
+    },
+    onSuccess: ({ lastResponse }) => showImage(task, lastResponse),
+    onError: (error) => failed(task, error),
+  });
+  task.upload.findPreviousUploads().then((previous) => {
+    // The same file, begun before this page was loaded: go on with it.
+    if (previous.length > 0) task.upload.resumeFromPreviousUpload(previous[0]);
+    if (task.active) task.upload.start();
+  });
 }
 
-function cancelTask(task) {
+function retryable(error) {
+  // No answer at all, the server's trouble, or a conflict that asking the
+  // server for its offset resolves (409, 423); never a refusal of the file.
+  const status = error.originalResponse?.getStatus() ?? 0;
+  return status === 0 || status >= 500 || status === 409 || status === 423;
+}
+
+function release(task) {
+  if (!task.active) return;
+  task.active = false;
+  running -= 1;
+  pump();
+}
+
+function pause(task) {
+  release(task);
+  task.upload.abort();
+  show(task, "paused", text.textPaused);
+  pauseButton(task, text.textResume);
+}
+
+function resume(task) {
+  if (task.over || task.active || waiting.includes(task)) return;
+  enqueue(task, true);
+}
+
+function cancel(task) {
   const index = waiting.indexOf(task);
-  if (index >= 0) {
-    waiting.splice(index, 1);
-    finish(task, "cancelled", text.textCancelled);
-  } else {
-    task.xhr?.abort();
+  if (index >= 0) waiting.splice(index, 1);
+  release(task);
+  // Terminates the upload on the server (DELETE), if it began there.
+  task.upload?.abort(true).catch(() => {}); // else it expires there by itself
+  finish(task, "cancelled", text.textCancelled);
+}
+
+function failed(task, error) {
+  release(task);
+  const response = error.originalResponse;
+  if (!response) {
+    // No answer: the connection failed. The server keeps what it has.
+    if (navigator.onLine) {
+      show(task, "paused", text.textNetwork);
+      pauseButton(task, text.textResume);
+    } else {
+      show(task, "offline", text.textOffline);
+      pauseButton(task, text.textResume);
+      window.addEventListener("online", () => resume(task), { once: true });
+    }
+    return;
+  }
+  let message = null;
+  try {
+    message = JSON.parse(response.getBody())?.error?.message;
+  } catch {
+    // not JSON: the status says it
+  }
+  finish(task, "failed", message || text.textFailed.replace("{status}", String(response.getStatus())));
+}
+
+async function showImage(task, response) {
+  release(task);
+  const address = response.getHeader("Image-Url");
+  try {
+    const answer = await fetch(address, { headers: { Accept: "application/json" } });
+    if (!answer.ok) throw new Error(String(answer.status));
+    succeed(task, await answer.json());
+  } catch {
+    finish(task, "failed", text.textFailed.replace("{status}", "404"));
   }
 }
 
@@ -116,14 +198,21 @@ function succeed(task, image) {
   finish(task, "done", text.textDone);
 }
 
+function pauseButton(task, label) {
+  const button = task.item.querySelector(".upload-pause");
+  if (label) button.textContent = label;
+  return button;
+}
+
 function show(task, state, message) {
   task.item.dataset.state = state;
   task.item.querySelector(".upload-outcome").textContent = message;
 }
 
 function finish(task, state, message) {
+  task.over = true;
   show(task, state, message);
-  task.item.querySelector(".upload-cancel").remove();
+  for (const button of task.item.querySelectorAll("button")) button.remove();
   announcer.textContent = `${task.file.name}: ${message}`;
 }
 
@@ -166,7 +255,8 @@ document.addEventListener("paste", (event) => {
   uploadAll(files);
 });
 
-// Leaving the page would cut the uploads still on their way.
+// Leaving the page stops the uploads still on their way (they can go on
+// where they stopped when the same files are chosen again).
 window.addEventListener("beforeunload", (event) => {
   if (running > 0 || waiting.length > 0) event.preventDefault();
 });
