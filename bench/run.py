@@ -11,7 +11,7 @@ end, also after a failure or Ctrl-C. Results go to bench/results/ as JSON
 (git-ignored) and are rendered into docs/performance.md.
 
 Sections (each a module of this folder): serving, throughput, thumbnails,
-scale, fanout, memory (live_memory.py), uploads, pool, s3 (objectstore.py).
+scale, fanout, memory (live_memory.py), uploads, resumable, pool, s3 (objectstore.py).
 `bench/plots.py` draws the figures of docs/performance/ from the same results.
 A section that fails is reported as such; the others still run.
 """
@@ -45,6 +45,7 @@ import plots  # noqa: E402
 import pool  # noqa: E402
 import psycopg  # noqa: E402
 import report  # noqa: E402
+import resumable  # noqa: E402
 import scale  # noqa: E402
 import serving  # noqa: E402
 import throughput  # noqa: E402
@@ -68,6 +69,7 @@ SECTIONS = {
     "fanout": fanout.run,
     "memory": live_memory.run,
     "uploads": uploads.run,
+    "resumable": resumable.run,
     "pool": pool.run,
     "s3": objectstore.run,
 }
