@@ -265,6 +265,10 @@ class Upload(models.Model):
     # Set while one request turns the received bytes into an image; another
     # request may take over only once it is older than FINISH_LEASE.
     finishing_since = models.DateTimeField(null=True, blank=True)
+    # The key the upload was begun with: recorded on the image it becomes.
+    api_key = models.ForeignKey(
+        "ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The image the upload became: HEAD still answers for it until `expires`.
     image = models.ForeignKey(
         Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

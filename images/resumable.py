@@ -54,7 +54,7 @@ from images.errors import (
     UploadLocked,
     UploadNotFound,
 )
-from images.models import Upload, UploadPart
+from images.models import ApiKey, Upload, UploadPart
 from images.services import CreatedImage, image_create
 from images.storage import copy_into, discard, stored_files
 
@@ -78,14 +78,18 @@ class Finished:
 
 
 def create_upload(
-    *, length: int, metadata: str, filename: str, expires_in: int | None
+    *, length: int, metadata: str, filename: str, expires_in: int | None,
+    api_key: ApiKey | None = None,
 ) -> Upload:
+    """A new upload; `expires_in` and `api_key` are the image's terms, checked
+    already (images.uploads.upload_terms)."""
     now = timezone.now()
     upload = Upload.objects.create(
         length=length,
         metadata=metadata,
         filename=filename,
         expires_in=expires_in,
+        api_key=api_key,
         created=now,
         expires=now + timedelta(seconds=settings.UPLOAD_EXPIRY),
     )
@@ -308,7 +312,14 @@ def _make_image(upload: Upload, parts, uploader_key: str | None) -> CreatedImage
         joined.seek(0)
         name = upload.filename or None
         file = UploadedFile(joined, name=name or "upload", size=upload.length)
-        return image_create(file=file, name=name, uploader_key=uploader_key)
+        # An expiring image's time counts from when it exists.
+        expires_at = (
+            timezone.now() + timedelta(seconds=upload.expires_in) if upload.expires_in else None
+        )
+        return image_create(
+            file=file, name=name, uploader_key=uploader_key, api_key=upload.api_key,
+            expires_at=expires_at,
+        )
 
 
 def _copy_part(name: str, into) -> None:

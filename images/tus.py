@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import json_error
-from images import access, resumable
+from images import access, keys, resumable
 from images.errors import (
     ChunkTooLarge,
     CsrfRefused,
@@ -42,12 +42,12 @@ from images.errors import (
 )
 from images.ratelimit import check_upload_rate
 from images.serializers import origin_of
+from images.uploads import upload_terms
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
 CHUNK_CONTENT_TYPE = "application/offset+octet-stream"
 MAX_METADATA_LENGTH = 4096
-EXPIRES_IN_RANGE = range(60, 31_536_000 + 1)
 
 
 def tus_view(*methods):
@@ -102,14 +102,16 @@ def upload_collection(request):
         raise TusProtocolError(_("Create the upload with an empty body, then send it with PATCH."))
     metadata = request.headers.get("Upload-Metadata", "")
     values = parse_metadata(metadata)
-    expires_in = _expires_in(values.get("expires_in"))
-    check_upload_rate(request)
+    expires_in = _text(values.get("expires_in")).strip() or None
+    terms = upload_terms(request, expires_in)
+    check_upload_rate(request, api_key=terms.api_key)
     _page_uploader_key(request, create=True)  # one session for all of the page's uploads
     upload = resumable.create_upload(
         length=length,
         metadata=metadata,
         filename=_text(values.get("filename")),
-        expires_in=expires_in,
+        expires_in=int(expires_in) if terms.expires_at else None,
+        api_key=terms.api_key,
     )
     response = HttpResponse(status=201)
     response["Location"] = origin_of(request) + reverse("api:upload", args=[upload.pk])
@@ -119,6 +121,7 @@ def upload_collection(request):
 
 @tus_view("HEAD", "PATCH", "DELETE")
 def upload_item(request, upload_id):
+    keys.api_key(request)  # a key that is sent must be right, as on every route
     if request.method == "DELETE":
         resumable.terminate(upload_id)
         return HttpResponse(status=204)
@@ -164,21 +167,9 @@ def parse_metadata(header: str) -> dict[str, bytes]:
 
 
 def _text(value: bytes | None) -> str:
-    # A name is cleaned before it is used; bytes that are not UTF-8 become U+FFFD.
+    # A name is cleaned before it is used, and expires_in checked: bytes that are
+    # not UTF-8 become U+FFFD.
     return (value or b"").decode(errors="replace")
-
-
-def _expires_in(value: bytes | None) -> int | None:
-    """Whole seconds from 60 to a year, as on every upload route."""
-    if value is None:
-        return None
-    text = value.decode("ascii", "replace")
-    if not text.isdigit() or int(text) not in EXPIRES_IN_RANGE:
-        raise TusProtocolError(
-            _("expires_in must be a whole number of seconds from %(low)s to %(high)s.")
-            % {"low": EXPIRES_IN_RANGE.start, "high": EXPIRES_IN_RANGE.stop - 1}
-        )
-    return int(text)
 
 
 def _state(request, upload, *, status: int) -> HttpResponse:
