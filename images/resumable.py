@@ -281,9 +281,9 @@ def _finish(upload_id, *, offset: int, last_part: str, uploader_key: str | None)
     with transaction.atomic():
         upload = _locked(upload_id)
         upload.offset = upload.length
-        upload.image = created.image
+        upload.image_id = created.image.pk
         upload.finishing_since = None
-        upload.save(update_fields=["offset", "image", "finishing_since"])
+        upload.save(update_fields=["offset", "image_id", "finishing_since"])
         upload.parts.all().delete()
         transaction.on_commit(partial(discard, [last_part]))
     logger.info(
