@@ -10,8 +10,9 @@ gigabytes (issue 16). Three bounds follow:
   bytes per pixel of the mode the decoder produces × how many canvases it
   keeps at once, plus the full-size copy a preview needs for some modes.
   Validation refuses more than `MAX_DECODE_BYTES` (413 `image_too_large`)
-  before a pixel is decoded. The factors were measured per format
-  (`bench/amplification.py` prints estimate against measured peak).
+  before a pixel is decoded. Each format's module (images.formats) knows
+  what its decoder keeps; the factors were measured (`bench/amplification.py`
+  prints estimate against measured peak).
 - **Per process** — `decode_slot()` lets at most `MAX_CONCURRENT_DECODES`
   uploads decode at the same time; the next ones wait up to
   `DECODE_QUEUE_TIMEOUT` seconds for a slot, then are answered 503 with
@@ -34,31 +35,16 @@ from images.errors import DecodeTooLarge, ServerBusy
 
 logger = logging.getLogger("live_gallery.images")
 
-# The widest preview (images.thumbnails): JPEGs are decoded at the smallest
-# scale that still covers it.
-PREVIEW_WIDTH = 640
 # Pillow keeps one byte per pixel for these modes, two for the 16-bit ones
 # and four for all others (RGB is stored as RGBX; libImaging/Storage.c).
 ONE_BYTE_MODES = frozenset(["1", "L", "P"])
 # Previews are resized in these modes as they are; any other mode is first
 # converted (P, 1, I;16, CMYK…) or premultiplied (RGBA, LA) at full size.
 RESIZED_AS_IS = frozenset(["L", "RGB"])
-# Measured (bench/amplification.py): what a decode holds beside its canvases
-# (codec state, the box-reduced copy a preview starts from, the previews'
-# encoder): 3–10 MB for 24-megapixel files.
+# What a decode holds beside its canvases (codec state, the box-reduced copy
+# a preview starts from, the previews' encoder): 3–10 MB measured for
+# 24-megapixel files (bench/amplification.py).
 FIXED_BYTES = 16 * 2**20
-# Measured peaks, bytes per canvas pixel:
-# Pillow's WebP decoder (libwebp's animation decoder, also for stills) keeps
-# two RGBA canvases, hands each frame over as bytes and copies them into the
-# image: ~16.4 for a still or an animation.
-WEBP_BYTES_PER_PIXEL = 17
-# An animated GIF: each frame after the first is composed on an RGBA canvas,
-# the previous canvas is kept for disposal, and the frame itself decoded: 13.0
-# with full-canvas frames.
-ANIMATED_GIF_BYTES_PER_PIXEL = 13
-# An animated PNG keeps the canvas, the previous one and the frame being
-# disposed: three images of its mode (~12.2 for RGBA).
-APNG_CANVASES = 3
 
 
 def pixel_bytes(mode: str) -> int:
@@ -69,42 +55,24 @@ def pixel_bytes(mode: str) -> int:
     return 4
 
 
-def preview_copy_bytes(mode: str) -> int:
-    return 0 if mode in RESIZED_AS_IS else 4
+def per_pixel_bytes(mode: str) -> int:
+    """A decoded canvas of `mode`, and the full-size copy a preview may need."""
+    return pixel_bytes(mode) + (0 if mode in RESIZED_AS_IS else 4)
 
 
-def decode_bytes(picture) -> int:
-    """Peak memory of validating and previewing `picture`, from its header alone.
-
-    `picture` is an opened Pillow image whose frames have been counted.
-    """
-    width, height = picture.size
-    pixels = width * height
-    frames = getattr(picture, "n_frames", 1)
-    mode = picture.mode
-    if picture.format in ("JPEG", "MPO"):
-        width, height = jpeg_draft_size(width, height, PREVIEW_WIDTH)
-        per_pixel = pixel_bytes(mode) + preview_copy_bytes(mode)
-        return FIXED_BYTES + width * height * per_pixel
-    if picture.format == "WEBP":
-        return FIXED_BYTES + pixels * WEBP_BYTES_PER_PIXEL
-    if frames > 1 and picture.format == "GIF":
-        return FIXED_BYTES + pixels * ANIMATED_GIF_BYTES_PER_PIXEL
-    if frames > 1:
-        return FIXED_BYTES + pixels * APNG_CANVASES * pixel_bytes(mode)
-    return FIXED_BYTES + pixels * (pixel_bytes(mode) + preview_copy_bytes(mode))
+def still_bytes(picture) -> int:
+    """One canvas and its preview copy: a still image's whole cost."""
+    return picture.width * picture.height * per_pixel_bytes(picture.mode)
 
 
-def jpeg_draft_size(width: int, height: int, wanted: int) -> tuple[int, int]:
-    """What libjpeg decodes when asked for at least `wanted` pixels a side
-    (Pillow's `draft`: the largest of the scales 1/8, 1/4, 1/2 that keeps both)."""
-    scale = min(width // wanted, height // wanted)
-    divisor = next((d for d in (8, 4, 2) if scale >= d), 1)
-    return math.ceil(width / divisor), math.ceil(height / divisor)
+def decode_bytes(picture, image_format) -> int:
+    """Peak memory of validating and previewing `picture` (header opened, frames
+    counted) in `image_format`, from its header alone."""
+    return FIXED_BYTES + image_format.decode_bytes(picture)
 
 
-def check_decode_bytes(picture) -> None:
-    needed = decode_bytes(picture)
+def check_decode_bytes(picture, image_format) -> None:
+    needed = decode_bytes(picture, image_format)
     if needed > settings.MAX_DECODE_BYTES:
         raise DecodeTooLarge(settings.MAX_DECODE_BYTES, needed)
 

@@ -12,6 +12,7 @@ when it has no copy (docs/deployment.md).
 import logging
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import error_page, is_api, json_error, page_not_found
 from images.errors import StorageUnavailable
-from images.models import THUMBNAIL_WIDTHS, Image
+from images.models import Image
 from images.storage import open_stream
 
 logger = logging.getLogger("live_gallery.images")
@@ -54,7 +55,7 @@ async def thumbnail_bytes(request, pk: int, width: int):
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     image = await _image_or_none(pk)
-    if image is None or not image.has_thumbnails or width not in THUMBNAIL_WIDTHS:
+    if image is None or not image.has_thumbnails or width not in settings.PREVIEW_WIDTHS:
         return await sync_to_async(page_not_found)(request)
     etag = f'"{image.sha256}-w{width}"'
     return await _serve(

@@ -85,7 +85,10 @@ class TooManyFrames(ImageError):
 class UnsupportedImage(ImageError):
     status = 415
     code = "unsupported_image"
-    message = _("The file is not a PNG, JPEG, GIF or WebP image.")
+
+    def __init__(self, accepted: str):
+        """`accepted`: the formats' labels, "PNG, JPEG, GIF or WebP" (images.formats)."""
+        super().__init__(_("The file is not a %(formats)s image.") % {"formats": accepted})
 
 
 class CorruptImage(ImageError):

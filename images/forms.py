@@ -3,6 +3,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from images import formats
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -25,7 +27,7 @@ class UploadForm(forms.Form):
     file = MultipleFileField(
         label=_("Images"),
         error_messages={"required": _("Choose at least one image to upload.")},
-        widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        widget=MultipleFileInput(),
     )
     name = forms.CharField(
         label=_("Display name (optional, for a single image)"),
@@ -47,9 +49,11 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "PNG, JPEG, GIF or WebP, up to %(size)s each."
-        ) % {"size": filesizeformat(settings.MAX_UPLOAD_SIZE)}
+        self.fields["file"].widget.attrs["accept"] = formats.accept()
+        self.fields["file"].help_text = _("%(formats)s, up to %(size)s each.") % {
+            "formats": formats.labels(),
+            "size": filesizeformat(settings.MAX_UPLOAD_SIZE),
+        }
 
 
 class ImageIdForm(forms.Form):

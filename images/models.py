@@ -3,31 +3,13 @@ import hmac
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-
-class ContentType(models.TextChoices):
-    """Formats the gallery accepts, by the MIME type the server detected."""
-
-    PNG = "image/png", "PNG"
-    JPEG = "image/jpeg", "JPEG"
-    GIF = "image/gif", "GIF"
-    WEBP = "image/webp", "WebP"
-
-
-EXTENSIONS = {
-    ContentType.PNG: "png",
-    ContentType.JPEG: "jpg",
-    ContentType.GIF: "gif",
-    ContentType.WEBP: "webp",
-}
-
-
-# Widths of the WebP previews made for each image (images.thumbnails), for srcset.
-THUMBNAIL_WIDTHS = (320, 640)
+from images import formats
 
 # Where files live in storage. Images that expire live in a folder of their
 # own, which nginx's fast path never serves: their bytes are always answered
@@ -74,7 +56,9 @@ class Image(models.Model):
     path = models.CharField(max_length=255, editable=False)
     size = models.PositiveBigIntegerField()
     date = models.DateTimeField(default=timezone.now)
-    content_type = models.CharField(max_length=32, choices=ContentType.choices)
+    # The detected MIME type, one of images.formats: no `choices`, so that a
+    # new format is a module of the registry, not a migration.
+    content_type = models.CharField(max_length=32)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
@@ -136,11 +120,11 @@ class Image(models.Model):
     @property
     def thumbnail_url(self) -> str:
         """The gallery preview (the original when no preview could be made)."""
-        return self._preview_url(THUMBNAIL_WIDTHS[0])
+        return self._preview_url(settings.PREVIEW_WIDTHS[0])
 
     @property
     def thumbnail_2x_url(self) -> str:
-        return self._preview_url(THUMBNAIL_WIDTHS[1])
+        return self._preview_url(settings.PREVIEW_WIDTHS[1])
 
     def _preview_url(self, width: int) -> str:
         if not self.has_thumbnails:
@@ -159,20 +143,22 @@ class Image(models.Model):
 
     def stored_names(self) -> list[str]:
         """Every file that belongs to this image: the original and its thumbnails."""
-        widths = THUMBNAIL_WIDTHS if self.has_thumbnails else ()
+        widths = settings.PREVIEW_WIDTHS if self.has_thumbnails else ()
         thumbnails = [self.preview_name(width) for width in widths]
         return [self.path, *thumbnails] if self.path else thumbnails
 
     @classmethod
     def names_for(cls, pk: int, content_type: str, folder: str = FOLDER) -> list[str]:
         """Every name an image with this id and type may have in storage."""
-        thumbnails = [cls.thumbnail_name(pk, width, folder=folder) for width in THUMBNAIL_WIDTHS]
+        thumbnails = [
+            cls.thumbnail_name(pk, width, folder=folder) for width in settings.PREVIEW_WIDTHS
+        ]
         return [cls.storage_name(pk, content_type, folder=folder), *thumbnails]
 
     @staticmethod
     def storage_name(pk: int, content_type: str, folder: str = FOLDER) -> str:
         """Where an image's bytes live: named by id, so nginx can find them by URL."""
-        return f"{folder}/{pk}.{EXTENSIONS[content_type]}"
+        return f"{folder}/{pk}.{formats.by_content_type(content_type).extension}"
 
     @staticmethod
     def thumbnail_name(pk: int, width: int, folder: str = FOLDER) -> str:

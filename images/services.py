@@ -23,8 +23,7 @@ from images.errors import (
     StorageFull,
     StorageUnavailable,
 )
-from images.metadata import strip_metadata
-from images.models import EXTENSIONS, ApiKey, Image, secret_digest
+from images.models import ApiKey, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
 from images.storage import discard
 from images.thumbnails import render_thumbnails, store_thumbnails
@@ -66,7 +65,7 @@ def image_create(
             with decode_slot():
                 info = inspect_image(file, size=file.size)
                 content, info = _without_metadata(file, info, cleanup)
-                thumbnails = render_thumbnails(content, info.content_type)
+                thumbnails = render_thumbnails(content)
             return _record(
                 content, info, thumbnails, name=name or file.name, uploader_key=uploader_key,
                 api_key=api_key, expires_at=expires_at,
@@ -91,7 +90,7 @@ def _record(
 ) -> CreatedImage:
     token = secrets.token_urlsafe(32)
     image = Image(
-        name=sanitise_name(name, default_extension=EXTENSIONS[info.content_type]),
+        name=sanitise_name(name, default_extension=info.image_format.extension),
         size=info.size,
         content_type=info.content_type,
         width=info.width,
@@ -204,7 +203,8 @@ def _without_metadata(
         return file, info
     cleaned = cleanup.enter_context(tempfile.TemporaryFile())
     try:
-        removed = strip_metadata(file, cleaned, info.content_type)
+        file.seek(0)
+        removed = info.image_format.strip_metadata(file, cleaned)
     except ValueError as exc:
         # Refused rather than stored as is: the privacy promise must hold
         # exactly for the files we cannot read.

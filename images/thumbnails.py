@@ -1,6 +1,6 @@
 """Small WebP previews for the gallery, so it never sends originals.
 
-Each image gets one thumbnail per width in WIDTHS (for `srcset`), made once
+Each image gets one thumbnail per width of PREVIEW_WIDTHS (for `srcset`), made once
 at upload from the first frame, stored beside the original as
 `images/<id>.w<width>.webp` and deleted with it. A thumbnail that cannot be
 made is logged and skipped: the gallery then shows the original, and the
@@ -16,25 +16,25 @@ copies (images.decoding counts what it does cost).
 import io
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-from images.models import THUMBNAIL_WIDTHS, Image
+from images.models import Image
 from images.storage import discard
 
 logger = logging.getLogger("live_gallery.images")
 
-WIDTHS = THUMBNAIL_WIDTHS
 QUALITY = 60  # ~11 KB for a detailed 320-pixel photo: 24 tiles stay well under 300 KB
 
 
-def render_thumbnails(content, content_type: str) -> list[bytes] | None:
+def render_thumbnails(content) -> list[bytes] | None:
     """The WebP thumbnails of an upload's `content`, one per width; None if they
     cannot be made."""
     try:
-        return _render(content, content_type)
+        return _render(content)
     except Exception as exc:  # a preview is a nicety; never fail the upload for it
         logger.warning("no thumbnail: %r", exc)
         return None
@@ -44,7 +44,7 @@ def store_thumbnails(image: Image, thumbnails: list[bytes] | None) -> bool:
     """Write the rendered thumbnails of `image`; True if all were stored."""
     if thumbnails is None:
         return False
-    names = [image.preview_name(width) for width in WIDTHS]
+    names = [image.preview_name(width) for width in settings.PREVIEW_WIDTHS]
     try:
         for name, data in zip(names, thumbnails, strict=True):
             default_storage.save(name, ContentFile(data))
@@ -55,14 +55,15 @@ def store_thumbnails(image: Image, thumbnails: list[bytes] | None) -> bool:
     return True
 
 
-def _render(content, content_type: str) -> list[bytes]:
+def _render(content) -> list[bytes]:
     content.seek(0)
     # Not `with`: the decoded canvas must be freed as soon as a smaller
     # picture replaces it, not when the file is done with (the caller closes it).
     frame = PILImage.open(content)
-    if content_type == "image/jpeg":
-        # Let libjpeg scale down while decoding: far less memory and time.
-        frame.draft("RGB", (max(WIDTHS), max(WIDTHS)))
+    # Formats that can decode at a reduced scale (JPEG: libjpeg) do: far
+    # less memory and time; for the others this does nothing.
+    widest = max(settings.PREVIEW_WIDTHS)
+    frame.draft("RGB", (widest, widest))
     frame.seek(0)
     alpha = _has_alpha(frame)
     frame.load()
@@ -71,10 +72,10 @@ def _render(content, content_type: str) -> list[bytes]:
         frame = frame.convert("RGBA" if alpha else "RGB")
     # Reduced in place: a box-filter step by a whole factor, then Lanczos; no
     # full-size copy is kept beside the decoded canvas.
-    frame.thumbnail((max(WIDTHS), max(WIDTHS) * 4), PILImage.Resampling.LANCZOS)
+    frame.thumbnail((widest, widest * 4), PILImage.Resampling.LANCZOS)
     frame = ImageOps.exif_transpose(frame.convert("RGBA" if alpha else "RGB"))
     previews = []
-    for width in WIDTHS:
+    for width in settings.PREVIEW_WIDTHS:
         preview = frame.copy()
         preview.thumbnail((width, width * 4), PILImage.Resampling.LANCZOS)
         buffer = io.BytesIO()

@@ -25,30 +25,24 @@ from images.errors import (
     TooManyFrames,
     UnsupportedImage,
 )
-from images.models import ContentType
+from images.formats import ImageFormat, by_pillow_format, labels, pillow_formats
 
-# Pillow's decoders for exactly the accepted formats; Pillow never even tries
-# its other (less hardened) plugins on an upload.
-PILLOW_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
-CONTENT_TYPES = {
-    "PNG": ContentType.PNG,
-    "JPEG": ContentType.JPEG,
-    "MPO": ContentType.JPEG,  # a JPEG with extra pictures (phone cameras) opens as MPO
-    "GIF": ContentType.GIF,
-    "WEBP": ContentType.WEBP,
-}
 # Decoding an animation costs width × height per frame; bound the sum too.
 ANIMATION_PIXEL_FACTOR = 10
 
 
 @dataclass(frozen=True)
 class ImageInfo:
-    content_type: str
+    image_format: ImageFormat
     width: int
     height: int
     frames: int
     size: int
     sha256: str
+
+    @property
+    def content_type(self) -> str:
+        return self.image_format.content_type
 
 
 def configure_pillow():
@@ -65,12 +59,12 @@ def inspect_image(file: IO[bytes], *, size: int) -> ImageInfo:
 
     file.seek(0)
     with _opened(file) as image:
-        pillow_format = image.format
+        image_format = by_pillow_format(image.format)
         width, height = image.size
         _check_pixels(width * height)
         frames = _frame_count(image)
         _check_pixels_of_animation(width * height, frames)
-        check_decode_bytes(image)
+        check_decode_bytes(image, image_format)
         _verify(image)
     file.seek(0)
     with _opened(file) as image:
@@ -80,7 +74,7 @@ def inspect_image(file: IO[bytes], *, size: int) -> ImageInfo:
     digest = hashlib.file_digest(file, "sha256").hexdigest()
     file.seek(0)
     return ImageInfo(
-        content_type=CONTENT_TYPES[pillow_format],
+        image_format=image_format,
         width=width,
         height=height,
         frames=frames,
@@ -93,9 +87,11 @@ def _opened(file):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
-            return PILImage.open(file, formats=PILLOW_FORMATS)
+            # Exactly the accepted formats' decoders: Pillow never even tries
+            # its other (less hardened) plugins on an upload.
+            return PILImage.open(file, formats=pillow_formats())
     except UnidentifiedImageError:
-        raise UnsupportedImage() from None
+        raise UnsupportedImage(labels()) from None
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
         raise ImageTooLarge(settings.MAX_IMAGE_PIXELS) from None
     except Exception as exc:
@@ -132,12 +128,11 @@ def _verify(image):
         raise CorruptImage() from exc
 
 
-def _reduce_jpeg_output(image):
-    """Decode a JPEG at 1/8 scale: libjpeg still reads every byte of the scans
-    (so truncation and corruption are caught), but the decoded picture takes
-    1/64 of the memory — what keeps concurrent 20 MB uploads within bounds."""
-    if image.format in ("JPEG", "MPO"):
-        image.draft(image.mode, (-(-image.width // 8), -(-image.height // 8)))
+def _reduce_output(image):
+    """Decode at 1/8 scale where the format can (JPEG): libjpeg still reads
+    every byte of the scans (so truncation and corruption are caught), but the
+    decoded picture takes 1/64 of the memory. A no-op for other formats."""
+    image.draft(image.mode, (-(-image.width // 8), -(-image.height // 8)))
 
 
 def _decode_every_frame(image):
@@ -146,7 +141,7 @@ def _decode_every_frame(image):
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             for index in range(getattr(image, "n_frames", 1)):
                 image.seek(index)
-                _reduce_jpeg_output(image)
+                _reduce_output(image)
                 image.load()
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning, MemoryError):
         raise ImageTooLarge(settings.MAX_IMAGE_PIXELS) from None

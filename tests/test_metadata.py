@@ -14,8 +14,7 @@ import zlib
 import pytest
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin
 
-from images import metadata
-from images.metadata import strip_metadata
+from images.metadata import binary, strip_metadata
 from tests.corpus import gif_bytes, jpeg_bytes, png_bytes, webp_bytes
 
 PNG, JPEG, GIF, WEBP = "image/png", "image/jpeg", "image/gif", "image/webp"
@@ -585,7 +584,7 @@ def test_copy_block_boundaries_do_not_change_the_result(block_size, monkeypatch)
     ]
     expected = [strip(data, content_type) for data, content_type in files]
 
-    monkeypatch.setattr(metadata, "BLOCK_SIZE", block_size)
+    monkeypatch.setattr(binary, "BLOCK_SIZE", block_size)
 
     assert [strip(data, content_type) for data, content_type in files] == expected
 
