@@ -206,6 +206,9 @@ if S3_BUCKET:
 # Uploads. The body limit is enforced by images.limits before Django reads the
 # body; Django spools anything above FILE_UPLOAD_MAX_MEMORY_SIZE to disk.
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
+# Room in a request body beside the file (multipart envelope, fields, more
+# files of one form post); nginx's client_max_body_size adds the same.
+UPLOAD_BODY_MARGIN = env.int("UPLOAD_BODY_MARGIN", default=1024 * 1024)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
 MAX_IMAGE_FRAMES = env.int("MAX_IMAGE_FRAMES", default=1000)
 # Decoding: the memory one upload may take (estimated from the header, before
@@ -242,9 +245,9 @@ UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=4 * 1024 * 1024)
 PREVIEW_WIDTHS = (320, 640)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
-for _name in ("MAX_UPLOAD_SIZE", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES", "MAX_DECODE_BYTES",
-              "MAX_CONCURRENT_DECODES", "GALLERY_PAGE_SIZE", "API_PAGE_SIZE", "UPLOAD_EXPIRY",
-              "UPLOAD_CHUNK_SIZE"):
+for _name in ("MAX_UPLOAD_SIZE", "UPLOAD_BODY_MARGIN", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES",
+              "MAX_DECODE_BYTES", "MAX_CONCURRENT_DECODES", "GALLERY_PAGE_SIZE", "API_PAGE_SIZE",
+              "UPLOAD_EXPIRY", "UPLOAD_CHUNK_SIZE"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number.")
 if DECODE_QUEUE_TIMEOUT < 0:

@@ -14,7 +14,6 @@ WSGI request reads exactly `Content-Length` bytes, none without it). nginx
 in front always sends a length.
 """
 
-import json
 import os
 import tempfile
 
@@ -25,9 +24,8 @@ django_wsgi_app = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
 
-from images.errors import FileTooLarge  # noqa: E402
 from images.expiry import start_sweeper  # noqa: E402
-from images.limits import body_limit  # noqa: E402
+from images.limits import body_limit, too_large  # noqa: E402
 from images.uploads import clear_temp_dir  # noqa: E402
 
 CHUNK = 256 * 1024
@@ -50,11 +48,11 @@ class BodySizeLimit:
         if not declared and chunked:
             return self._with_length_declared(environ, start_response, limit)
         try:
-            too_large = int(declared or 0) > limit
+            over = int(declared or 0) > limit
         except ValueError:
-            too_large = False
-        if too_large:
-            return _refuse(start_response)
+            over = False
+        if over:
+            return _refuse(environ, start_response)
         return self.app(environ, start_response)
 
     def _with_length_declared(self, environ, start_response, limit):
@@ -67,7 +65,7 @@ class BodySizeLimit:
             size += len(chunk)
             if size > limit:
                 body.close()
-                return _refuse(start_response)
+                return _refuse(environ, start_response)
             body.write(chunk)
         body.seek(0)
         environ = {**environ, "wsgi.input": body, "CONTENT_LENGTH": str(size)}
@@ -92,16 +90,15 @@ class _ClosingBoth:
             self.body.close()
 
 
-def _refuse(start_response):
-    error = FileTooLarge(settings.MAX_UPLOAD_SIZE)
-    body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
+def _refuse(environ, start_response):
+    request_headers = {
+        name[5:].replace("_", "-").lower(): value
+        for name, value in environ.items() if name.startswith("HTTP_")
+    }
+    headers, body = too_large(environ.get("PATH_INFO", "/"), request_headers)
     start_response(
         "413 Request Entity Too Large",
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            ("Connection", "close"),
-        ],
+        [*headers, ("Content-Length", str(len(body))), ("Connection", "close")],
     )
     return [body]
 

@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from core.errors import json_error
-from images import access, services, uploads
+from images import access, pipeline, services
 from images.errors import (
     DeleteForbidden,
     ImageError,
     ImageNotFound,
     InvalidImageId,
     MissingImageId,
+    respond,
 )
 from images.models import Image
 from images.pagecache import shared_json
@@ -47,7 +48,7 @@ def api_view(*methods):
             try:
                 return view(request, *args, **kwargs)
             except ImageError as error:
-                return json_error(error.code, error.message, error.status, **error.headers)
+                return respond(request, error)
 
         return wrapper
 
@@ -152,11 +153,12 @@ def _get(pk: int) -> Image:
 
 
 def _upload(request):
-    created = uploads.create_from_request(request)
+    created = pipeline.receive_one(request)
     origin = origin_of(request)
     body = image_data(created.image, origin=origin)
     body["delete_token"] = created.delete_token
     body["delete_url"] = delete_link(created.image, created.delete_token, origin=origin)
+    body["duplicates"] = pipeline.duplicates_of(created.image)
     response = JsonResponse(body, status=201)
     response["Location"] = request.build_absolute_uri(
         reverse("api:image", args=[created.image.pk])

@@ -8,10 +8,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.errors import error_page, is_api, json_error
+
 
 class ImageError(Exception):
     status = 400
     code = "bad_request"
+    title = _("Not done")
     message = _("The request could not be processed.")
 
     def __init__(self, message: str | None = None):
@@ -23,6 +26,17 @@ class ImageError(Exception):
     def headers(self) -> dict[str, str]:
         """Response headers that belong to this error (e.g. Retry-After)."""
         return {}
+
+
+def respond(request, error: ImageError):
+    """Every refusal's answer, in one place: JSON `{"error": {"code", "message"}}`
+    for the API and for scripts that ask for JSON, else an error page."""
+    if is_api(request):
+        return json_error(error.code, error.message, error.status, **error.headers)
+    response = error_page(request, error.status, str(error.title), error.message)
+    for header, value in error.headers.items():
+        response[header] = value
+    return response
 
 
 class NoFile(ImageError):

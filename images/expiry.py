@@ -1,4 +1,5 @@
-"""Expiring images: `expires_in` on upload, hidden at once, deleted by a sweeper.
+"""Expiring images: hidden at once, deleted by a sweeper. (`expires_in` on
+upload is one of an upload's terms: images.pipeline.)
 
 An image past its `expires_at` is invisible at once: every read goes through
 `Image.objects.visible()`, and its files are stored under `expiring/`, a
@@ -20,32 +21,17 @@ import logging
 import random
 import threading
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.utils import timezone
 
-from images.errors import InvalidExpiry
 from images.models import Image
 from images.resumable import remove_expired as remove_expired_uploads
 from images.services import image_delete
 
-MIN_SECONDS = 60
-MAX_SECONDS = 365 * 24 * 3600
 BATCH = 200
 
 logger = logging.getLogger("live_gallery.expiry")
-
-
-def expires_at(expires_in: str | None):
-    """`expires_in` as sent (whole seconds, 60…31536000) → the moment, or None."""
-    if expires_in is None or expires_in == "":
-        return None
-    text = expires_in.strip()
-    if not text.isascii() or not text.isdigit() or not MIN_SECONDS <= int(text) <= MAX_SECONDS:
-        raise InvalidExpiry(MIN_SECONDS, MAX_SECONDS)
-    return timezone.now() + timedelta(seconds=int(text))
 
 
 def delete_expired() -> int:

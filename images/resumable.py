@@ -42,6 +42,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from images import pipeline
 from images.errors import (
     ImageError,
     IncompleteChunk,
@@ -55,7 +56,7 @@ from images.errors import (
     UploadNotFound,
 )
 from images.models import ApiKey, Upload, UploadPart
-from images.services import CreatedImage, image_create
+from images.services import CreatedImage
 from images.storage import copy_into, discard, stored_files
 
 logger = logging.getLogger("live_gallery.images")
@@ -82,7 +83,7 @@ def create_upload(
     api_key: ApiKey | None = None,
 ) -> Upload:
     """A new upload; `expires_in` and `api_key` are the image's terms, checked
-    already (images.uploads.upload_terms)."""
+    already (images.pipeline.terms)."""
     now = timezone.now()
     upload = Upload.objects.create(
         length=length,
@@ -312,14 +313,13 @@ def _make_image(upload: Upload, parts, uploader_key: str | None) -> CreatedImage
         joined.seek(0)
         name = upload.filename or None
         file = UploadedFile(joined, name=name or "upload", size=upload.length)
-        # An expiring image's time counts from when it exists.
+        # The terms checked when the upload was created; an expiring image's
+        # time counts from when it exists.
         expires_at = (
             timezone.now() + timedelta(seconds=upload.expires_in) if upload.expires_in else None
         )
-        return image_create(
-            file=file, name=name, uploader_key=uploader_key, api_key=upload.api_key,
-            expires_at=expires_at,
-        )
+        terms = pipeline.Terms(api_key=upload.api_key, expires_at=expires_at)
+        return pipeline.store(pipeline.Incoming(file, name), terms, uploader_key=uploader_key)
 
 
 def _copy_part(name: str, into) -> None:

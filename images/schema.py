@@ -13,6 +13,7 @@ import yaml
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from images.formats import FORMATS
 from images.serializers import origin_of
 
 SOURCE = Path(__file__).with_name("openapi.yaml")
@@ -21,9 +22,15 @@ METHODS = ("options", "get", "head", "post", "put", "patch", "delete")
 
 @functools.cache
 def description() -> dict:
-    """The document as written (parsed once per process)."""
+    """The document as written (parsed once per process), with the accepted
+    types of the format registry."""
     with SOURCE.open(encoding="utf-8") as file:
-        return yaml.safe_load(file)
+        document = yaml.safe_load(file)
+    upload = document["paths"]["/api/images/"]["post"]["requestBody"]["content"]
+    upload["multipart/form-data"]["encoding"]["file"]["contentType"] = ", ".join(
+        image_format.content_type for image_format in FORMATS
+    )
+    return document
 
 
 def for_origin(origin: str) -> dict:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import json_error
-from images import access, keys, resumable
+from images import access, keys, pipeline, resumable
 from images.errors import (
     ChunkTooLarge,
     CsrfRefused,
@@ -39,10 +39,9 @@ from images.errors import (
     TusProtocolError,
     TusVersionUnsupported,
     WrongChunkType,
+    respond,
 )
-from images.ratelimit import check_upload_rate
 from images.serializers import origin_of
-from images.uploads import upload_terms
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
@@ -75,7 +74,7 @@ def tus_view(*methods):
                         raise TusVersionUnsupported()
                     response = view(request, *args, **kwargs)
             except ImageError as error:
-                response = json_error(error.code, error.message, error.status, **error.headers)
+                response = respond(request, error)
             if not response.content:  # nothing to describe
                 del response["Content-Type"]
             response["Tus-Resumable"] = TUS_VERSION
@@ -103,8 +102,8 @@ def upload_collection(request):
     metadata = request.headers.get("Upload-Metadata", "")
     values = parse_metadata(metadata)
     expires_in = _text(values.get("expires_in")).strip() or None
-    terms = upload_terms(request, expires_in)
-    check_upload_rate(request, api_key=terms.api_key)
+    terms = pipeline.terms(request, expires_in)
+    pipeline.admit(request, terms)
     _page_uploader_key(request, create=True)  # one session for all of the page's uploads
     upload = resumable.create_upload(
         length=length,

@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import error_page, json_error
-from images import access, services, uploads
-from images.errors import ImageError, ImageNotFound
+from core.errors import error_page
+from images import access, pipeline, services
+from images.errors import ImageError, ImageNotFound, respond
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
 from images.pagecache import shared_page
-from images.ratelimit import check_upload_rate
 from images.serializers import delete_link, image_data, origin_of
 
 PICKER_LIMIT = 100
@@ -47,23 +46,19 @@ def upload(request):
 
     files = form.cleaned_data["file"]
     name = form.cleaned_data["name"] if len(files) == 1 else None
-    key = access.uploader_key(request, create=True)
     try:
-        terms = uploads.upload_terms(request, form.cleaned_data["expires_in"])
-    except ImageError as error:
+        outcomes = pipeline.receive(
+            request,
+            [pipeline.Incoming(file, name) for file in files],
+            expires_in=form.cleaned_data["expires_in"],
+            uploader_key=access.uploader_key(request, create=True),
+        )
+    except ImageError as error:  # the post as a whole: a wrong key, a bad expiry
         form.add_error(None, error.message)
         return render(request, "images/upload.html", {"form": form}, status=error.status)
-    stored, failed, retry = [], [], None
-    for file in files:
-        try:
-            check_upload_rate(request, api_key=terms.api_key)
-            stored.append(services.image_create(
-                file=file, name=name, uploader_key=key, **terms.as_kwargs()
-            ).image)
-        except ImageError as error:
-            failed.append((file.name, error.message))
-            if error.headers:  # rate-limited or busy: the answer says when to come back
-                retry = error
+    stored = [outcome.created.image for outcome in outcomes if outcome.created]
+    failed = [(outcome.incoming.file.name, outcome.error.message)
+              for outcome in outcomes if outcome.error]
 
     if not failed:
         messages.success(
@@ -74,8 +69,9 @@ def upload(request):
         target = stored[0].get_absolute_url() if len(stored) == 1 else reverse("images:gallery")
         return see_other(target)
     context = {"form": UploadForm(), "stored": stored, "failed": failed}
-    response = render(request, "images/upload.html", context, status=retry.status if retry else 400)
-    for header, value in (retry.headers if retry else {}).items():
+    status, headers = pipeline.status_of(outcomes)
+    response = render(request, "images/upload.html", context, status=status)
+    for header, value in headers.items():
         response[header] = value
     return response
 
@@ -94,13 +90,14 @@ def _upload_one_as_json(request):
     """
     key = access.uploader_key(request, create=True)
     try:
-        created = uploads.create_from_request(request, uploader_key=key)
+        created = pipeline.receive_one(request, uploader_key=key)
     except ImageError as error:
-        return json_error(error.code, error.message, error.status, **error.headers)
+        return respond(request, error)
     origin = origin_of(request)
     image = created.image
     body = image_data(image, origin=origin)
     body["delete_url"] = delete_link(image, created.delete_token, origin=origin)
+    body["duplicates"] = pipeline.duplicates_of(image)
     response = JsonResponse({"image": body}, status=201)
     response["Location"] = request.build_absolute_uri(image.get_absolute_url())
     response["Cache-Control"] = "no-store"

@@ -1,11 +1,7 @@
 """nginx knows every format of the registry: manage.py nginx_formats, and a real nginx."""
 
-import importlib.util
 import json
-import shutil
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,9 +10,7 @@ from django.core.management import CommandError, call_command
 from images.formats import FORMATS
 from images.management.commands import nginx_formats
 from tests.corpus import gif_bytes, jpeg_bytes, png_bytes, webp_bytes
-from tests.live_server import LiveServer
-
-BENCH = Path(settings.BASE_DIR) / "bench"
+from tests.nginx_front import needs_nginx, nginx_in_front
 
 
 def test_the_committed_include_matches_the_registry():
@@ -44,26 +38,6 @@ def test_every_format_browsers_show_is_tried_with_its_type():
             assert f"/images/$lg_image_id.{image_format.extension} " in include
 
 
-def bench_module(name: str):
-    """bench/nginx.py renders the templates as the nginx image does; reuse it."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-needs_nginx = pytest.mark.skipif(
-    shutil.which("envsubst") is None
-    or not any(Path(p).exists() for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx"))
-    and shutil.which("nginx") is None,
-    reason="needs nginx and envsubst (apt-get install nginx-light gettext-base)",
-)
-
-
 def upload(base: str, data: bytes, filename: str) -> dict:
     boundary = "nginxformats"
     body = (
@@ -79,30 +53,20 @@ def upload(base: str, data: bytes, filename: str) -> dict:
 
 @needs_nginx
 def test_nginx_serves_each_stored_format_from_disk_with_its_type(tmp_path):
-    nginx, lib = bench_module("nginx"), bench_module("lib")
     files = {
         "png": png_bytes(20, 10),
         "jpg": jpeg_bytes(20, 10),
         "gif": gif_bytes(2, 20, 10),
         "webp": webp_bytes(False, 20, 10),
     }
-    procs = lib.Processes(tmp_path / "logs")
-    with LiveServer(tmp_path / "app") as app:
-        try:
-            front = nginx.Nginx(
-                procs, tmp_path, upstream=f"127.0.0.1:{app.port}", media=app.media,
-                static=tmp_path / "static", plain=tmp_path, max_upload=settings.MAX_UPLOAD_SIZE,
-            )
-            base = f"http://127.0.0.1:{front.port}"
-            for extension, data in files.items():
-                image = upload(base, data, f"picture.{extension}")
-                with urllib.request.urlopen(f"{base}/image/{image['id']}", timeout=10) as answer:
-                    served, headers = answer.read(), answer.headers
+    with nginx_in_front(tmp_path) as (base, _):
+        for extension, data in files.items():
+            image = upload(base, data, f"picture.{extension}")
+            with urllib.request.urlopen(f"{base}/image/{image['id']}", timeout=10) as answer:
+                served, headers = answer.read(), answer.headers
 
-                assert served == data
-                assert headers["Content-Type"] == image["content_type"]
-                # nginx's own ETag ("mtime-size"), not the app's SHA-256: from disk
-                assert headers["ETag"] != f'"{image["sha256"]}"'
-                assert headers["Content-Disposition"] == "inline"
-        finally:
-            procs.stop_all()
+            assert served == data
+            assert headers["Content-Type"] == image["content_type"]
+            # nginx's own ETag ("mtime-size"), not the app's SHA-256: from disk
+            assert headers["ETag"] != f'"{image["sha256"]}"'
+            assert headers["Content-Disposition"] == "inline"
