@@ -13,7 +13,7 @@ quotes it); a fresh server per scenario, so one does not inherit another's heap.
 
 Second, the estimate behind MAX_DECODE_BYTES against reality: for files of
 each format and mode, a fresh process validates the file and renders its
-previews (`images.validation.inspect_image`, `images.thumbnails`), and its
+previews (`images.validation.inspect_image`, `images.renditions`), and its
 peak resident memory above what it held before is set beside
 `images.decoding.decode_bytes` for the same file.
 """
@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lib import ROOT, Daphne, Processes, RssSampler, multipart, proc_status_kib  # noqa: E402
 
 from tests.corpus import gif_canvas_bomb, png_bytes, png_flat  # noqa: E402
+from tests.samples import heic_samples  # noqa: E402
 
 AT_ONCE = 16
 IN_ONE_FORM = 10
@@ -215,11 +216,17 @@ def calibration_files() -> dict[str, Path]:
         "APNG RGBA, 3 frames": lambda: animation("PNG", "RGBA"),
         "WebP still": lambda: _encode(picture(), "WEBP", quality=80),
         "WebP, 3 frames": lambda: animation("WEBP", "RGB"),
+        "AVIF (made here from the photo)": lambda: _encode(picture(), "AVIF", quality=60),
     }
-    return {
+    files = {
         label: _cached(f"{GENERATOR}-amplification-{n}-6000x4000.bin", make)
         for n, (label, make) in enumerate(makers.items())
     }
+    # Real camera and phone files: the HEIC decoders' cost depends on them.
+    heic = heic_samples()
+    files["HEIC 8-bit, phone (pug.heic, 4032 × 3024)"] = heic["pug.heic"]
+    files["HEIF 10-bit, camera (guitar_cw90.hif, 4672 × 7008)"] = heic["guitar_cw90.hif"]
+    return files
 
 
 def measure_one(path: str) -> dict:
@@ -231,17 +238,19 @@ def measure_one(path: str) -> dict:
     from PIL import Image as PILImage
 
     from images.decoding import decode_bytes
-    from images.thumbnails import render_thumbnails
+    from images.formats import by_pillow_format
+    from images.renditions import render
     from images.validation import inspect_image
 
     with PILImage.open(path) as picture:
         getattr(picture, "n_frames", 1)
-        estimate = decode_bytes(picture)
+        image_format = by_pillow_format(picture.format)
+        estimate = decode_bytes(picture, image_format)
         # Loads the format's plugins and encoders first, so that they are not measured.
         warm_up = io.BytesIO()
         picture.copy().resize((8, 8)).save(warm_up, picture.format)
     info = inspect_image(warm_up, size=len(warm_up.getvalue()))
-    render_thumbnails(warm_up, info.content_type)
+    render(warm_up, info.image_format)
     # Start the peak (VmHWM) afresh from here: the warm-up decoded the whole file.
     Path("/proc/self/clear_refs").write_text("5")
     before = proc_status_kib(os.getpid(), "VmRSS")
@@ -249,10 +258,13 @@ def measure_one(path: str) -> dict:
     # A file on disk, as Django spools an upload over 2 MiB.
     with open(path, "rb") as file:
         info = inspect_image(file, size=os.path.getsize(path))
-        render_thumbnails(file, info.content_type)
+        render(file, info.image_format)
     seconds = time.perf_counter() - started
     peak = proc_status_kib(os.getpid(), "VmHWM")
-    return {"estimate": estimate, "peak": (peak - before) * 1024, "seconds": seconds}
+    return {
+        "estimate": estimate, "peak": (peak - before) * 1024, "seconds": seconds,
+        "pixels": info.width * info.height,
+    }
 
 
 def calibration(env: dict) -> list[dict]:
@@ -271,13 +283,14 @@ def calibration(env: dict) -> list[dict]:
 
 def calibration_table(rows) -> str:
     lines = [
-        "| 6000 × 4000 file | estimate (decode_bytes) | measured peak | measured, bytes a pixel |",
+        "| file (6000 × 4000 unless named) | estimate (decode_bytes) | measured peak "
+        "| measured, bytes a pixel |",
         "|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['file']} | {row['estimate'] / 2**20:.0f} MiB | {row['peak'] / 2**20:.0f} MiB "
-            f"| {row['peak'] / 24e6:.1f} |"
+            f"| {row['peak'] / row['pixels']:.1f} |"
         )
     return "\n".join(lines)
 

@@ -183,7 +183,8 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "allow_overwrite": True},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Names with their content's hash once collected (core.staticfiles).
+    "staticfiles": {"BACKEND": "core.staticfiles.HashedStaticFilesStorage"},
 }
 # S3_BUCKET puts originals, previews and every rendition on S3-compatible
 # object storage instead (images/storage.py, docs/scaling.md): then no replica
@@ -206,6 +207,10 @@ if S3_BUCKET:
 # Uploads. The body limit is enforced by images.limits before Django reads the
 # body; Django spools anything above FILE_UPLOAD_MAX_MEMORY_SIZE to disk.
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
+# Behind nginx with the media on its disk: `/image/<id>/original` answers with
+# X-Accel-Redirect to this internal prefix + the file's name, and nginx sends
+# the bytes (deploy/nginx). Empty: the app streams them itself.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
 # Room in a request body beside the file (multipart envelope, fields, more
 # files of one form post); nginx's client_max_body_size adds the same.
 UPLOAD_BODY_MARGIN = env.int("UPLOAD_BODY_MARGIN", default=1024 * 1024)
@@ -214,7 +219,7 @@ MAX_IMAGE_FRAMES = env.int("MAX_IMAGE_FRAMES", default=1000)
 # Decoding: the memory one upload may take (estimated from the header, before
 # decoding), how many uploads decode at once per process, and how long one
 # waits for its turn before a 503 (images.decoding, docs/security.md).
-MAX_DECODE_BYTES = env.int("MAX_DECODE_BYTES", default=256 * 1024 * 1024)
+MAX_DECODE_BYTES = env.int("MAX_DECODE_BYTES", default=384 * 1024 * 1024)
 MAX_CONCURRENT_DECODES = env.int("MAX_CONCURRENT_DECODES", default=2)
 DECODE_QUEUE_TIMEOUT = env.float("DECODE_QUEUE_TIMEOUT", default=10.0)
 STRIP_METADATA = env.bool("STRIP_METADATA", default=True)

@@ -23,7 +23,6 @@ from images import access, pipeline, services
 from images.errors import (
     DeleteForbidden,
     ImageError,
-    ImageNotFound,
     InvalidImageId,
     MissingImageId,
     respond,
@@ -64,7 +63,7 @@ def image_collection(request):
 
 @api_view("GET", "HEAD", "DELETE")
 def image_item(request, pk: int):
-    image = _get(pk)
+    image = Image.objects.visible().found(pk)
     if request.method == "DELETE":
         return _delete(request, image, access.api_delete_right(request, image))
     return JsonResponse(image_data(image, origin=origin_of(request)))
@@ -88,7 +87,7 @@ def brief_delete(request):
     must pass Django's CSRF check like any form (a DELETE cannot be sent
     across sites without CORS, which this host does not allow).
     """
-    image = _get(_requested_id(request))
+    image = Image.objects.visible().found(_requested_id(request))
     right = access.delete_right(request, image)
     if request.method == "POST" and right in access.AMBIENT_RIGHTS:
         return csrf_protect(_delete)(request, image, right)
@@ -143,13 +142,6 @@ def _image_id(value) -> int:
     if type(value) is not int or value < 1:  # True is an int too, and no id
         raise InvalidImageId()
     return value
-
-
-def _get(pk: int) -> Image:
-    try:
-        return Image.objects.visible().get(pk=pk)
-    except Image.DoesNotExist:
-        raise ImageNotFound() from None
 
 
 def _upload(request):

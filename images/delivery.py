@@ -1,4 +1,10 @@
-"""`GET /image/<id>`: the stored bytes, streamed, cached for good.
+"""`GET /image/<id>`: bytes every browser shows, streamed, cached for good.
+
+That is the stored file for the formats browsers show, and the full-size
+JPEG rendition made at upload for the others (HEIC). `/image/<id>/original`
+is always the stored file, with the display name in `Content-Disposition`;
+behind nginx with media on disk (MEDIA_ACCEL_REDIRECT set) the app only names
+the file and nginx sends it (`X-Accel-Redirect`).
 
 An async view, so the bytes stream from storage (a local file, or the body of
 S3's GetObject: images.storage.open_stream) in large chunks without a thread
@@ -18,10 +24,12 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from core.errors import error_page, is_api, json_error, page_not_found
-from images.errors import StorageUnavailable
+from images.errors import ImageNotFound, StorageUnavailable
+from images.formats import RENDITION
 from images.models import Image
 from images.storage import open_stream
 
@@ -44,10 +52,45 @@ async def image_bytes(request, pk: int):
     image = await _image_or_none(pk)
     if image is None:
         return await sync_to_async(page_not_found)(request)
+    if not image.image_format.browsers_show:
+        return await _serve(
+            request, image.rendition_name(), RENDITION.content_type,
+            f'"{image.sha256}-{RENDITION.extension}"', cache=_cache_control(image),
+        )
     return await _serve(
         request, image.path, image.content_type, image.etag, size=image.size,
         cache=_cache_control(image),
     )
+
+
+async def original_bytes(request, pk: int):
+    """The stored file exactly, named as the image is (a browser's Save As)."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    image = await _image_or_none(pk, "name")
+    if image is None:
+        return await sync_to_async(page_not_found)(request)
+    disposition = content_disposition_header(False, image.name)
+    if settings.MEDIA_ACCEL_REDIRECT and not settings.S3_BUCKET:
+        return _accel_redirect(request, image, disposition)
+    return await _serve(
+        request, image.path, image.content_type, image.etag, size=image.size,
+        cache=_cache_control(image), disposition=disposition,
+    )
+
+
+def _accel_redirect(request, image: Image, disposition: str):
+    """nginx sends the file (sendfile, ranges, its own 304s); the app only names it."""
+    response = HttpResponse(
+        headers={
+            **HEADERS,
+            "Content-Type": image.content_type,
+            "Content-Disposition": disposition,
+            "Cache-Control": _cache_control(image),
+            "X-Accel-Redirect": settings.MEDIA_ACCEL_REDIRECT + image.path,
+        }
+    )
+    return _language_neutral(response)
 
 
 async def thumbnail_bytes(request, pk: int, width: int):
@@ -71,11 +114,11 @@ def _cache_control(image: Image) -> str:
     return f"public, max-age={seconds_left}"
 
 
-def _lookup(pk: int) -> Image | None:
+def _lookup(pk: int, *more_fields: str) -> Image | None:
     fields = ("path", "size", "content_type", "sha256", "has_thumbnails", "expires_at")
     try:
-        return Image.objects.visible().only(*fields).get(pk=pk)
-    except Image.DoesNotExist:
+        return Image.objects.visible().only(*fields, *more_fields).found(pk)
+    except ImageNotFound:
         return None
     finally:
         # The response may stream for seconds, or be abandoned by its client:
@@ -84,14 +127,15 @@ def _lookup(pk: int) -> Image | None:
         connection.close()
 
 
-async def _image_or_none(pk: int) -> Image | None:
-    return await sync_to_async(_lookup)(pk)
+async def _image_or_none(pk: int, *more_fields: str) -> Image | None:
+    return await sync_to_async(_lookup)(pk, *more_fields)
 
 
 async def _serve(
-    request, name: str, content_type: str, etag: str, size: int | None = None, *, cache: str
+    request, name: str, content_type: str, etag: str, size: int | None = None, *, cache: str,
+    disposition: str = HEADERS["Content-Disposition"],
 ):
-    headers = {**HEADERS, "ETag": etag, "Cache-Control": cache}
+    headers = {**HEADERS, "ETag": etag, "Cache-Control": cache, "Content-Disposition": disposition}
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
         for header, value in headers.items():
             not_modified.headers.setdefault(header, value)

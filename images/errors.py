@@ -114,6 +114,7 @@ class CorruptImage(ImageError):
 class ImageNotFound(ImageError):
     status = 404
     code = "not_found"
+    title = _("Not found")
     message = _("There is no image with that id.")
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from images import formats
+from images.errors import ImageNotFound
 
 # Where files live in storage. Images that expire live in a folder of their
 # own, which nginx's fast path never serves: their bytes are always answered
@@ -43,6 +44,14 @@ class ImageQuerySet(models.QuerySet):
     def expired(self):
         return self.filter(expires_at__lte=timezone.now())
 
+    def found(self, pk: int) -> "Image":
+        """The image with this id, or ImageNotFound (404 and its own message):
+        the one way the API, the pages and the bytes look an image up."""
+        try:
+            return self.get(pk=pk)
+        except self.model.DoesNotExist:
+            raise ImageNotFound() from None
+
     def uploaded_by(self, uploader_key: str | None):
         if not uploader_key:
             return self.none()
@@ -65,6 +74,9 @@ class Image(models.Model):
     delete_token_digest = models.CharField(max_length=64, editable=False)
     uploader_digest = models.CharField(max_length=64, blank=True, editable=False)
     has_thumbnails = models.BooleanField(default=False, editable=False)
+    # A tiny stand-in painted before the preview arrives: a WebP data: URI of a
+    # few hundred bytes (images.renditions); empty when none could be made.
+    placeholder = models.TextField(blank=True, default="", editable=False)
     # When it is deleted by itself (expires_in on upload); None: never.
     expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The key it was uploaded with (private instances): that key may delete it.
@@ -102,8 +114,20 @@ class Image(models.Model):
         return reverse("images:detail", args=[self.pk])
 
     @property
-    def url(self):
+    def image_format(self) -> formats.ImageFormat:
+        return formats.by_content_type(self.content_type)
+
+    @property
+    def url(self) -> str:
+        """Bytes every browser shows: the original, or its rendition (HEIC)."""
         return reverse("images:bytes", args=[self.pk])
+
+    @property
+    def original_url(self) -> str:
+        """The stored bytes exactly: `url` itself when browsers show the format."""
+        if self.image_format.browsers_show:
+            return self.url
+        return reverse("images:original", args=[self.pk])
 
     @property
     def etag(self) -> str:
@@ -126,6 +150,12 @@ class Image(models.Model):
     def thumbnail_2x_url(self) -> str:
         return self._preview_url(settings.PREVIEW_WIDTHS[1])
 
+    @property
+    def preview_srcset(self) -> str:
+        """`srcset` of the previews, one per width of PREVIEW_WIDTHS."""
+        widths = settings.PREVIEW_WIDTHS
+        return ", ".join(f"{self._preview_url(width)} {width}w" for width in widths)
+
     def _preview_url(self, width: int) -> str:
         if not self.has_thumbnails:
             return self.url
@@ -141,19 +171,28 @@ class Image(models.Model):
     def preview_name(self, width: int) -> str:
         return self.thumbnail_name(self.pk, width, folder=self.folder)
 
+    def rendition_name(self) -> str:
+        """The full-size rendition of a format browsers do not show."""
+        return self.storage_name(self.pk, formats.RENDITION.content_type, folder=self.folder)
+
     def stored_names(self) -> list[str]:
-        """Every file that belongs to this image: the original and its thumbnails."""
+        """Every file that belongs to this image: the original, its rendition, its previews."""
         widths = settings.PREVIEW_WIDTHS if self.has_thumbnails else ()
-        thumbnails = [self.preview_name(width) for width in widths]
-        return [self.path, *thumbnails] if self.path else thumbnails
+        names = [self.preview_name(width) for width in widths]
+        if not self.image_format.browsers_show:
+            names.insert(0, self.rendition_name())
+        return [self.path, *names] if self.path else names
 
     @classmethod
     def names_for(cls, pk: int, content_type: str, folder: str = FOLDER) -> list[str]:
         """Every name an image with this id and type may have in storage."""
+        names = [cls.storage_name(pk, content_type, folder=folder)]
+        if not formats.by_content_type(content_type).browsers_show:
+            names.append(cls.storage_name(pk, formats.RENDITION.content_type, folder=folder))
         thumbnails = [
             cls.thumbnail_name(pk, width, folder=folder) for width in settings.PREVIEW_WIDTHS
         ]
-        return [cls.storage_name(pk, content_type, folder=folder), *thumbnails]
+        return [*names, *thumbnails]
 
     @staticmethod
     def storage_name(pk: int, content_type: str, folder: str = FOLDER) -> str:

@@ -22,8 +22,13 @@ def image_data(image: Image, *, origin: str) -> dict:
         "width": image.width,
         "height": image.height,
         "sha256": image.sha256,
+        # Bytes every browser shows (a JPEG rendition of a HEIC), and the
+        # stored bytes exactly: the same address for the formats browsers show.
         "url": origin + image.url,
+        "original_url": origin + image.original_url,
         "page_url": origin + reverse("images:detail", args=[image.pk]),
+        # A tiny stand-in to paint before the preview: a data: URI, "" if none.
+        "placeholder": image.placeholder,
         # Gallery previews (WebP, first frame); the original's URL when none could be made.
         "thumbnail_url": origin + image.thumbnail_url,
         "thumbnail_2x_url": origin + image.thumbnail_2x_url,
@@ -35,7 +40,7 @@ def delete_link(image: Image, token: str, *, origin: str) -> str:
     return origin + reverse("images:delete_link", args=[image.pk, token])
 
 
-URL_KEYS = ("url", "page_url", "thumbnail_url", "thumbnail_2x_url")
+URL_KEYS = ("url", "original_url", "page_url", "thumbnail_url", "thumbnail_2x_url")
 
 
 def with_origin(data: dict, origin: str) -> dict:

@@ -10,10 +10,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
+from images import renditions
 from images.decoding import decode_slot
 from images.errors import (
     CorruptImage,
@@ -26,7 +28,6 @@ from images.errors import (
 from images.models import ApiKey, Image, secret_digest
 from images.naming import numbered, numbers_in_use, sanitise_name, split_extension
 from images.storage import discard
-from images.thumbnails import render_thumbnails, store_thumbnails
 from images.validation import ImageInfo, inspect_image
 
 logger = logging.getLogger("live_gallery.images")
@@ -65,9 +66,9 @@ def image_create(
             with decode_slot():
                 info = inspect_image(file, size=file.size)
                 content, info = _without_metadata(file, info, cleanup)
-                thumbnails = render_thumbnails(content)
+                rendered = renditions.render(content, info.image_format)
             return _record(
-                content, info, thumbnails, name=name or file.name, uploader_key=uploader_key,
+                content, info, rendered, name=name or file.name, uploader_key=uploader_key,
                 api_key=api_key, expires_at=expires_at,
             )
     except ImageError as error:
@@ -81,7 +82,7 @@ def image_create(
 def _record(
     content: File,
     info: ImageInfo,
-    thumbnails: list[bytes] | None,
+    rendered: renditions.Rendered,
     *,
     name: str,
     uploader_key: str | None,
@@ -100,6 +101,7 @@ def _record(
         uploader_digest=secret_digest(uploader_key) if uploader_key else "",
         api_key=api_key,
         expires_at=expires_at,
+        placeholder=rendered.placeholder,
     )
     try:
         with transaction.atomic():
@@ -107,7 +109,9 @@ def _record(
             image.path = _store(
                 Image.storage_name(image.pk, image.content_type, folder=image.folder), content
             )
-            image.has_thumbnails = store_thumbnails(image, thumbnails)
+            if rendered.rendition is not None:
+                _store(image.rendition_name(), ContentFile(rendered.rendition))
+            image.has_thumbnails = renditions.store_previews(image, rendered)
             image.save(update_fields=["path", "has_thumbnails"])
     except BaseException:
         if image.pk is not None:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("images", api.brief_upload, name="brief_upload"),
     path("image/delete", api.brief_delete, name="brief_delete"),
     path("image/<int:pk>", delivery.image_bytes, name="bytes"),
+    path("image/<int:pk>/original", delivery.original_bytes, name="original"),
     path("image/<int:pk>/w<int:width>.webp", delivery.thumbnail_bytes, name="thumbnail"),
 ]

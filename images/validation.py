@@ -31,12 +31,15 @@ from images.formats import ImageFormat, by_pillow_format, labels, pillow_formats
 ANIMATION_PIXEL_FACTOR = 10
 
 
+# EXIF orientations that turn the picture a quarter: width and height swap.
+QUARTER_TURNS = frozenset([5, 6, 7, 8])
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     image_format: ImageFormat
-    width: int
+    width: int  # as displayed: after the EXIF orientation
     height: int
-    frames: int
     size: int
     sha256: str
 
@@ -69,6 +72,11 @@ def inspect_image(file: IO[bytes], *, size: int) -> ImageInfo:
     file.seek(0)
     with _opened(file) as image:
         _decode_every_frame(image)
+        if getattr(image, "n_frames", 1) > 1:
+            image.seek(0)  # the first picture's orientation is the one shown
+        if _orientation(image) in QUARTER_TURNS:
+            width, height = height, width
+    _check_structure(file, image_format)
 
     file.seek(0)
     digest = hashlib.file_digest(file, "sha256").hexdigest()
@@ -77,7 +85,6 @@ def inspect_image(file: IO[bytes], *, size: int) -> ImageInfo:
         image_format=image_format,
         width=width,
         height=height,
-        frames=frames,
         size=size,
         sha256=digest,
     )
@@ -97,6 +104,25 @@ def _opened(file):
     except Exception as exc:
         # The signature matched one of our formats but the header is broken.
         raise CorruptImage() from exc
+
+
+def _check_structure(file, image_format: ImageFormat):
+    if image_format.check_structure is None:
+        return
+    file.seek(0)
+    try:
+        image_format.check_structure(file)
+    except ValueError as exc:
+        raise CorruptImage() from exc
+
+
+def _orientation(image) -> int:
+    """EXIF Orientation as Pillow reports it (AVIF: from the container's irot
+    and imir; HEIC: 1, the decoder turns the picture itself); 1 if unreadable."""
+    try:
+        return image.getexif().get(0x0112, 1)
+    except Exception:  # a broken Exif is no orientation: viewers ignore it too
+        return 1
 
 
 def _check_pixels(pixels: int):

@@ -1,9 +1,11 @@
 """The HTML pages: one page per action, the same services as the API."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,13 +14,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import error_page
 from images import access, pipeline, services
-from images.errors import ImageError, ImageNotFound, respond
+from images.errors import ImageError, respond
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
 from images.pagecache import shared_page
 from images.serializers import delete_link, image_data, origin_of
 
 PICKER_LIMIT = 100
+# What the gallery's <template> tile is rendered from: the script fills in a
+# live image's id, name, sizes and placeholder (static/js/gallery.js).
+TILE_STAND_IN = Image(
+    pk=0, name="", width=1, height=1, has_thumbnails=True, content_type="image/png"
+)
 
 
 @require_GET
@@ -26,7 +33,8 @@ PICKER_LIMIT = 100
 def gallery(request):
     paginator = Paginator(Image.objects.visible().newest_first(), settings.GALLERY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "images/gallery.html", {"page": page, "count": paginator.count})
+    context = {"page": page, "count": paginator.count, "stand_in": TILE_STAND_IN}
+    return render(request, "images/gallery.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -104,7 +112,21 @@ def _upload_one_as_json(request):
     return response
 
 
+def refusals_answered(view):
+    """A page view's ImageError (an unknown id: ImageNotFound) becomes its page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ImageError as error:
+            return respond(request, error)
+
+    return wrapper
+
+
 @require_GET
+@refusals_answered
 def view_lookup(request):
     """The View page: an id form that leads to the image's own page."""
     if "id" not in request.GET:
@@ -112,14 +134,15 @@ def view_lookup(request):
     form = ImageIdForm(request.GET)
     if not form.is_valid():
         return render(request, "images/view.html", {"form": form}, status=400)
-    image = _get_or_404(form.cleaned_data["id"])
+    image = Image.objects.visible().found(form.cleaned_data["id"])
     return see_other(image.get_absolute_url())
 
 
 @require_GET
+@refusals_answered
 @shared_page
 def detail(request, pk: int):
-    image = _get_or_404(pk)
+    image = Image.objects.visible().found(pk)
     newer = Image.objects.visible().newest_first().filter(date__gt=image.date).last()
     older = Image.objects.visible().newest_first().filter(date__lt=image.date).first()
     context = {
@@ -132,6 +155,7 @@ def detail(request, pk: int):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@refusals_answered
 def delete(request):
     """Choose (picker or id), confirm, delete; 303 back with a message."""
     source = request.POST if request.method == "POST" else request.GET
@@ -141,7 +165,7 @@ def delete(request):
         context = {"form": form, "choices": choices}
         return render(request, "images/delete.html", context, status=400 if form.is_bound else 200)
 
-    image = _get_or_404(form.cleaned_data["id"])
+    image = Image.objects.visible().found(form.cleaned_data["id"])
     if not access.page_may_delete(request, image):
         return error_page(
             request,
@@ -152,17 +176,13 @@ def delete(request):
     if request.method != "POST":
         return render(request, "images/delete_confirm.html", {"image": image})
 
-    try:
-        services.image_delete(
-            image=image, actor="staff" if access.is_staff(request) else "session"
-        )
-    except ImageNotFound:
-        raise Http404(_("There is no image with id %(id)s.") % {"id": image.pk}) from None
+    services.image_delete(image=image, actor="staff" if access.is_staff(request) else "session")
     messages.success(request, _("Deleted “%(name)s”.") % {"name": image.name})
     return see_other("images:delete")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@refusals_answered
 def delete_by_link(request, pk: int, token: str):
     """A delete link (`delete_url`): GET asks, only the form's POST deletes.
 
@@ -172,7 +192,7 @@ def delete_by_link(request, pk: int, token: str):
     what it loads: `strict-origin` sends the origin only ("no-referrer"
     would make browsers send `Origin: null`, which fails the CSRF check).
     """
-    image = _get_or_404(pk)
+    image = Image.objects.visible().found(pk)
     if not image.has_delete_token(token):
         response = error_page(
             request,
@@ -199,8 +219,3 @@ def see_other(to):
     return response
 
 
-def _get_or_404(pk: int) -> Image:
-    try:
-        return Image.objects.visible().get(pk=pk)
-    except Image.DoesNotExist:
-        raise Http404(_("There is no image with id %(id)s.") % {"id": pk}) from None

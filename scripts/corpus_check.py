@@ -2,10 +2,11 @@
 
     python scripts/corpus_check.py http://127.0.0.1:8000 [--media var/media]
 
-Posts every case of tests/corpus.py (plus hostile names and an oversized
-body) to /api/images/, checks each answer against the case's expectation,
-checks that a DELETE without the token is refused, and, given --media, that
-the media folder holds exactly the files of the stored images (original and
+Posts every case of tests/corpus.py and the real HEIC/AVIF cases of
+tests/samples.py (plus hostile names and an oversized body) to /api/images/,
+checks each answer against the case's expectation, checks that a DELETE
+without the token is refused, and, given --media, that the media folder holds
+exactly the files of the stored images (original, rendition and
 previews). Prints the counts; exits non-zero on any 5xx or mismatch.
 Uses only the standard library, so it runs against any deployment.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.corpus import all_cases, hostile_names, png_bytes  # noqa: E402
+from tests.samples import cases as sample_cases  # noqa: E402
 
 PREVIEW = re.compile(r"\.w\d+\.webp$")
 
@@ -64,7 +66,7 @@ def main():
     base = args.base.rstrip("/")
 
     statuses, problems, stored = Counter(), [], []
-    for case in all_cases():
+    for case in all_cases() + sample_cases():
         status, body = upload(base, case.filename, case.data)
         statuses[status] += 1
         code = json.loads(body).get("error", {}).get("code") if status != 201 else None
@@ -97,13 +99,17 @@ def main():
     if args.media:
         ids = {image["id"] for image in stored}
         expected_originals = {f"images/{image['id']}." for image in stored}
+        # A format browsers do not show (HEIC) has a JPEG rendition beside it.
+        renditions = sum(image["url"] != image["original_url"] for image in stored)
         files = sorted(str(p.relative_to(args.media)) for p in args.media.rglob("*") if p.is_file())
         previews = [f for f in files if PREVIEW.search(f)]
         originals = [f for f in files if not PREVIEW.search(f)]
-        if len(originals) != len(ids) or not all(
+        if len(originals) != len(ids) + renditions or not all(
             any(f.startswith(prefix) for f in originals) for prefix in expected_originals
         ):
-            problems.append(f"media holds {len(originals)} originals for {len(ids)} stored images")
+            problems.append(
+                f"media holds {len(originals)} originals and renditions for {len(ids)} images"
+            )
         if len(previews) > 2 * len(ids):
             problems.append(f"media holds {len(previews)} previews for {len(ids)} images")
         print(f"media: {len(originals)} originals, {len(previews)} previews, {len(ids)} images")

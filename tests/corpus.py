@@ -34,8 +34,8 @@ Reference pipeline (what the app's validator is expected to do):
 
 Assumes ``ImageFile.LOAD_TRUNCATED_IMAGES`` is left at its default (False).
 
-``width``/``height`` of accepted cases are the stored pixel dimensions from
-the file header, i.e. *before* any EXIF orientation is applied (see
+``width``/``height`` of accepted cases are the dimensions as displayed, i.e.
+*after* the EXIF orientation (CONTRACT.md, "Same content twice"; see
 ``jpeg-exif-orientation6-gps``: stored 40x24, displays as 24x40).
 """
 
@@ -55,7 +55,7 @@ from PIL import Image, ImageFile, PngImagePlugin, UnidentifiedImageError
 ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_FRAMES = 1000
-DEFAULT_MAX_DECODE_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_DECODE_BYTES = 384 * 1024 * 1024
 
 __all__ = [
     "ACCEPTED_FORMATS",
@@ -421,8 +421,8 @@ def _accepted() -> tuple[Case, ...]:
             "rotated.jpg",
             jpeg_bytes(40, 24, exif=_exif_orientation6_gps()),
             JPEG,
-            40,
             24,
+            40,
         ),
         _ok("gif-single", "still.gif", gif_bytes(1, 20, 20), GIF, 20, 20),
         _ok("gif-animated-3", "anim.gif", gif_bytes(3, 24, 16), GIF, 24, 16),
@@ -649,7 +649,8 @@ def reference_outcome(
 def _detected(data: bytes) -> tuple[str | None, int | None, int | None]:
     mime = {"PNG": PNG, "JPEG": JPEG, "GIF": GIF, "WEBP": WEBP}
     with Image.open(io.BytesIO(data), formats=list(ACCEPTED_FORMATS)) as im:
-        return mime.get(im.format), im.width, im.height
+        turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        return mime.get(im.format), *(im.size[::-1] if turned else im.size)
 
 
 def _self_check() -> int:

@@ -85,3 +85,29 @@ def heic_samples() -> dict[str, Path]:
 def avif_samples() -> dict[str, Path]:
     images = _unpacked("pillow") / "Tests" / "images" / "avif"
     return {path.name: path for path in sorted(images.iterdir()) if path.is_file()}
+
+
+def cases() -> list:
+    """Real HEIC and AVIF files as hostile-upload cases (tests/corpus.py's Case):
+    what is accepted as is, and variants to refuse: cut short, too many pixels,
+    too much memory to decode."""
+    from tests.corpus import Case
+
+    heic, avif = heic_samples(), avif_samples()
+    pug, photo = heic["pug.heic"].read_bytes(), avif["exif.avif"].read_bytes()
+    return [
+        Case("heic-phone-gps", "IMG_0001.HEIC", pug, 201, None, "image/heic", 4032, 3024),
+        Case("heic-burst", "burst.heic", heic["bird_burst.heic"].read_bytes(), 201, None,
+             "image/heic", 1280, 720),
+        Case("avif-exif", "photo.avif", photo, 201, None, "image/avif", 512, 512),
+        Case("avif-sequence", "star.avifs", avif["star.avifs"].read_bytes(), 201, None,
+             "image/avif", 159, 159),
+        Case("heic-truncated", "cut.heic", pug[: len(pug) * 2 // 3], 415, "corrupt_image"),
+        Case("heic-truncated-sample", "t.heic", heic["truncated.heic"].read_bytes(), 415,
+             "corrupt_image"),
+        Case("avif-truncated", "cut.avif", photo[: len(photo) // 2], 415, "unsupported_image"),
+        Case("heic-200-megapixels", "bomb.heic", heic["200MP.heic"].read_bytes(), 413,
+             "image_too_large"),
+        Case("heif-10-bit-over-memory-bound", "g.hif", heic["guitar_cw90.hif"].read_bytes(),
+             413, "image_too_large"),
+    ]

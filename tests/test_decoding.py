@@ -31,7 +31,7 @@ def test_a_269_byte_gif_with_a_huge_canvas_is_413_before_decoding(upload, media_
     error = response.json()["error"]
     assert error["code"] == "image_too_large"
     assert error["message"] == (
-        "Decoding this image would take about 623.5\xa0MB of memory; the limit is 256.0\xa0MB."
+        "Decoding this image would take about 623.5\xa0MB of memory; the limit is 384.0\xa0MB."
     )
     assert not Image.objects.exists()
     assert stored_files(media_root) == []

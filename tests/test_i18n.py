@@ -62,7 +62,7 @@ def test_a_russian_client_gets_russian_json_errors_from_the_api(client):
     assert response.status_code == 415
     assert response.json()["error"] == {
         "code": "unsupported_image",
-        "message": "Файл не является изображением PNG, JPEG, GIF или WebP.",
+        "message": "Файл не является изображением PNG, JPEG, GIF, WebP, AVIF или HEIC.",
     }
 
 
@@ -120,7 +120,7 @@ def test_a_russian_upload_page_post_shows_russian_errors(client):
     html = response.content.decode()
     assert response.status_code == 400
     assert "Эти файлы не загружены:" in html
-    assert "Файл не является изображением PNG, JPEG, GIF или WebP." in html
+    assert "Файл не является изображением PNG, JPEG, GIF, WebP, AVIF или HEIC." in html
 
 
 # The catalog: complete, compiled, and in step with the sources.

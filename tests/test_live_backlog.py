@@ -56,7 +56,8 @@ def event(n: int) -> dict:
     image = {
         "id": n, "name": f"{'x' * 200}-{n}.png", "size": 1, "date": "2026-01-01T00:00:00+00:00",
         "content_type": "image/png", "width": 1, "height": 1, "sha256": "0" * 64,
-        "url": f"/image/{n}", "page_url": f"/images/{n}/",
+        "url": f"/image/{n}", "original_url": f"/image/{n}", "page_url": f"/images/{n}/",
+        "placeholder": "",
         "thumbnail_url": f"/image/{n}", "thumbnail_2x_url": f"/image/{n}",
     }
     return {"type": "image.created", "image": image}

@@ -2,8 +2,12 @@
 
 import json
 import socket
+import urllib.error
+import urllib.request
 
 from tests.nginx_front import needs_nginx, nginx_in_front
+from tests.samples import heic_samples
+from tests.test_nginx_formats import upload
 
 pytestmark = needs_nginx
 
@@ -40,3 +44,33 @@ def test_a_body_over_the_limit_is_a_page_for_a_browser_and_json_for_a_script(tmp
     assert status == 413
     assert headers["content-type"] == "application/json"
     assert json.loads(body)["error"]["code"] == "file_too_large"
+
+
+def fetch(url: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def test_a_heic_is_shown_as_its_rendition_and_its_original_keeps_its_name(tmp_path):
+    photo = heic_samples()["xiaomi.heic"]
+    with nginx_in_front(tmp_path, MEDIA_ACCEL_REDIRECT="/_lg_media/") as (base, app):
+        image = upload(base, photo.read_bytes(), "Harbour at dusk.heic")
+        shown = fetch(image["url"].replace("http://testserver", base))
+        original = fetch(f"{base}/image/{image['id']}/original")
+        stored = (app.media / f"images/{image['id']}.heic").read_bytes()
+
+    status, headers, body = shown
+    assert status == 200
+    assert headers["content-type"] == "image/jpeg"
+    assert headers["etag"] != f'"{image["sha256"]}-jpg"'  # nginx's own: from disk
+    assert body[:3] == b"\xff\xd8\xff"
+    status, headers, body = original
+    assert status == 200
+    assert body == stored
+    assert headers["content-type"] == "image/heic"
+    assert headers["content-disposition"] == 'inline; filename="Harbour at dusk.heic"'
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "x-accel-redirect" not in headers

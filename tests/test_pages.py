@@ -117,7 +117,7 @@ def test_upload_errors_are_shown_on_the_form_with_400(client, media_root):
 
     html = response.content.decode()
     assert response.status_code == 400
-    assert "notes.png" in html and "not a PNG, JPEG, GIF or WebP image" in html
+    assert "notes.png" in html and "not a PNG, JPEG, GIF, WebP, AVIF or HEIC image" in html
     assert "good.png" in html
     assert Image.objects.get().name == "good.png"
     assert stored_files(media_root) == files_of_all_images() != []
@@ -187,6 +187,25 @@ def test_image_page_links_to_its_neighbours(client, make_image):
 
 def test_image_page_of_unknown_id_is_404(client):
     assert client.get("/images/999/").status_code == 404
+
+
+def test_an_unknown_image_page_says_so_in_the_readers_language(client):
+    english = client.get("/images/999/")
+    russian = client.get("/images/999/", headers={"Accept-Language": "ru"})
+
+    assert "There is no image with that id." in english.content.decode()
+    assert "Изображения с таким номером нет." in russian.content.decode()
+
+
+def test_the_delete_picker_shows_previews_not_originals(client):
+    page_upload(client, ("mine.png", png_bytes(width=900, height=600)))
+    image = Image.objects.get()
+
+    html = client.get("/delete/").content.decode()
+
+    assert f'src="/image/{image.pk}/w320.webp"' in html
+    assert f'src="/image/{image.pk}"' not in html
+    assert f'href="?id={image.pk}"' in html
 
 
 def test_delete_page_offers_the_images_this_browser_uploaded(client, other_client):

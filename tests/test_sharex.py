@@ -98,7 +98,7 @@ def test_its_error_path_finds_the_message_of_a_refusal(client, sxcu):
 
     assert refused.status_code == 415
     message = sharex_json(uploader["ErrorMessage"], refused.content.decode())
-    assert message == "The file is not a PNG, JPEG, GIF or WebP image."
+    assert message == "The file is not a PNG, JPEG, GIF, WebP, AVIF or HEIC image."
 
 
 def test_on_a_private_instance_it_asks_for_the_key_and_works_once_pasted(client, settings):

@@ -65,7 +65,7 @@ def test_previews_follow_exif_orientation(client, upload):
 
     preview = picture(body_of(client.get(f"/image/{body['id']}/w320.webp")))
 
-    assert preview.size == (case.height, case.width)
+    assert preview.size == (case.width, case.height)  # as displayed, turned
 
 
 def test_a_preview_answers_304_to_its_etag(client, upload, store):

@@ -68,7 +68,8 @@ def test_a_file_that_is_not_an_image_is_415_with_a_json_error(client, media_root
 
     assert response.status_code == 415
     assert response.json() == {"error": {
-        "code": "unsupported_image", "message": "The file is not a PNG, JPEG, GIF or WebP image.",
+        "code": "unsupported_image",
+        "message": "The file is not a PNG, JPEG, GIF, WebP, AVIF or HEIC image.",
     }}
     assert not Image.objects.exists()
     assert stored_files(media_root) == []

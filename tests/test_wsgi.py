@@ -131,11 +131,11 @@ def test_a_form_with_two_large_files_within_the_margin_stores_both(settings):
         )
     body = b"".join(parts) + b"--x--\r\n"
 
-    status, headers, _ = call(
+    status, headers, answer = call(
         "POST", "/upload/", body=body,
         headers={"CONTENT_TYPE": "multipart/form-data; boundary=x", "HTTP_COOKIE": cookie,
                  "HTTP_ACCEPT": "text/html", "HTTP_REFERER": "http://testserver/upload/"},
     )
 
-    assert status == 303
+    assert status == 303, answer.decode()[-3000:]
     assert Image.objects.count() == 2

@@ -13,11 +13,15 @@ module here, its line below, and its tests (docs/design.md, "Adding a format").
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from images.formats import gif, jpeg, png, webp
+from images.formats import avif, gif, heic, jpeg, png, webp
 from images.formats.base import ImageFormat
 
 # In the order Pillow tries them on an upload, and people read them.
-FORMATS: tuple[ImageFormat, ...] = (png.FORMAT, jpeg.FORMAT, gif.FORMAT, webp.FORMAT)
+FORMATS: tuple[ImageFormat, ...] = (
+    png.FORMAT, jpeg.FORMAT, gif.FORMAT, webp.FORMAT, avif.FORMAT, heic.FORMAT
+)
+# What a format browsers do not show is rendered as at upload, full size.
+RENDITION = jpeg.FORMAT
 
 _BY_CONTENT_TYPE = {image_format.content_type: image_format for image_format in FORMATS}
 _DECODERS = tuple(name for image_format in FORMATS for name in image_format.pillow_formats)

@@ -27,6 +27,8 @@ class ImageFormat:
     - `decode_bytes(picture) -> int`: what validating and previewing it holds
       at its peak beside the fixed share, from the opened header alone
       (images.decoding).
+    - `check_structure(file)`: a structural check of the container that
+      decoding does not make, raising ValueError (None: decoding is enough).
     """
 
     content_type: str
@@ -38,6 +40,7 @@ class ImageFormat:
     other_extensions: tuple[str, ...] = ()
     opened_as: tuple[str, ...] = ()
     browsers_show: bool = True
+    check_structure: Callable[[BinaryIO], None] | None = None
 
     @property
     def extensions(self) -> tuple[str, ...]:

@@ -32,7 +32,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from django.conf import settings
+from PIL import Image, ImageSequence
+
 from images.metadata.binary import copy, read_exactly
+from images.metadata.exif import EXIF_ORIENTATION_TAG
 
 # Items that describe the picture rather than show it.
 METADATA_ITEM_TYPES = frozenset([b"Exif", b"mime", b"uri "])
@@ -118,6 +122,30 @@ def strip(source: BinaryIO, destination: BinaryIO) -> bool:
         destination.write(data)
     destination.seek(size)
     return True
+
+
+def check(source: BinaryIO) -> None:
+    """Every box fits the file and every item's bytes lie inside it, or
+    ValueError. libheif decodes a grid whose tiles are cut off without a word;
+    validation asks this too, so a truncated file is refused even when
+    metadata is kept (STRIP_METADATA off)."""
+    source.seek(0, 2)
+    size = source.tell()
+    metas = [box for box in _boxes(source, 0, size) if box.kind == b"meta"]
+    if len(metas) != 1:
+        raise ValueError("a HEIF file has one top-level meta box")
+    boxes = {child.kind: child for child in _children(source, metas[0], full_box=True)}
+    if b"iloc" not in boxes:
+        raise ValueError("meta has no iloc")
+    idat = boxes.get(b"idat")
+    try:
+        extents = _item_extents(source, boxes[b"iloc"])
+    except NotWalkable:
+        return  # built by reference: libheif resolves those itself
+    for method, item_extents in extents.values():
+        limit = size if method == 0 else (idat.end - idat.payload if idat else 0)
+        if any(end > limit for _, end in item_extents):
+            raise ValueError("an item's bytes lie beyond the end of the file")
 
 
 def _boxes(source: BinaryIO, start: int, end: int) -> Iterator[_Box]:
@@ -326,3 +354,29 @@ def _write_zeros(destination: BinaryIO, count: int):
     while count:
         destination.write(block[: min(count, len(block))])
         count -= min(count, len(block))
+
+
+def reencode(source: BinaryIO, destination: BinaryIO, pillow_format: str, *, quality: int) -> bool:
+    """Decode every picture and encode them again with nothing but the colour
+    profile and the orientation: for layouts `strip` cannot walk. Lossy, at a
+    quality that keeps the photo (docs/privacy.md); refused (ValueError) when
+    holding every decoded frame would take more than MAX_DECODE_BYTES."""
+    source.seek(0)
+    with Image.open(source, formats=[pillow_format]) as picture:
+        frames = getattr(picture, "n_frames", 1)
+        if frames * picture.width * picture.height * 4 > settings.MAX_DECODE_BYTES:
+            raise ValueError("too large to re-encode without its metadata")
+        pictures = [frame.copy() for frame in ImageSequence.Iterator(picture)]
+        orientation = picture.getexif().get(EXIF_ORIENTATION_TAG, 1)
+        icc_profile = picture.info.get("icc_profile")
+        durations = [frame.info.get("duration", 0) for frame in pictures]
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[EXIF_ORIENTATION_TAG] = orientation
+    options = {"quality": quality, "exif": exif.tobytes()}
+    if icc_profile:
+        options["icc_profile"] = icc_profile
+    if len(pictures) > 1:
+        options.update(save_all=True, append_images=pictures[1:], duration=durations)
+    pictures[0].save(destination, pillow_format, **options)
+    return True

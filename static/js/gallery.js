@@ -43,31 +43,42 @@ function setCount(value) {
   emptyState.hidden = count > 0;
 }
 
-// The same markup as templates/images/_tile.html: keep the two in step.
+// A tile for a live image: a clone of the server's own tile markup
+// (templates/images/_tile.html, rendered for a stand-in with id 0 into
+// <template id="tile-template">), filled in with this image.
+const tileTemplate = document.getElementById("tile-template");
+const STAND_IN_PATH = "/image/0/";
+
 function tile(image) {
-  const item = document.createElement("li");
-  item.className = "tile";
+  const item = tileTemplate.content.firstElementChild.cloneNode(true);
   item.dataset.imageId = String(image.id);
-  const link = document.createElement("a");
-  link.href = image.page_url;
-  const img = document.createElement("img");
-  // Without previews the API gives the original's URL as thumbnail_url.
-  img.src = image.thumbnail_url ?? image.url;
-  if (image.thumbnail_url && image.thumbnail_url !== image.url) {
-    img.srcset = `${image.thumbnail_url} 320w, ${image.thumbnail_2x_url} 640w`;
-    img.sizes = "(max-width: 30rem) 50vw, 16rem";
+  item.querySelector("a").href = image.page_url;
+  const preview = item.querySelector("img.preview");
+  if (image.thumbnail_url === image.url) {
+    // No previews could be made: the original, without srcset.
+    preview.removeAttribute("srcset");
+    preview.removeAttribute("sizes");
+  } else {
+    preview.srcset = preview.getAttribute("srcset").replaceAll(STAND_IN_PATH, `/image/${image.id}/`);
   }
-  img.alt = ""; // the caption names the image; the link reads it once
-  img.width = image.width;
-  img.height = image.height;
-  img.loading = "lazy";
-  img.decoding = "async";
-  const caption = document.createElement("span");
-  caption.className = "caption";
-  caption.textContent = image.name;
-  link.append(img, caption);
-  item.append(link);
+  preview.src = image.thumbnail_url;
+  preview.width = image.width;
+  preview.height = image.height;
+  const placeholder = item.querySelector("img.placeholder");
+  if (image.placeholder) placeholder.src = image.placeholder;
+  else placeholder.remove();
+  item.querySelector(".caption").textContent = image.name;
+  watchPreview(item);
   return item;
+}
+
+// Once a tile's preview is on screen its placeholder steps aside (CSS: a
+// loaded picture hides it; without this script the preview simply covers it).
+function watchPreview(item) {
+  const preview = item.querySelector("img.preview");
+  const shown = () => item.querySelector(".picture").classList.add("loaded");
+  if (preview.complete && preview.naturalWidth > 0) shown();
+  else preview.addEventListener("load", shown, { once: true });
 }
 
 function findTile(id) {
@@ -154,6 +165,8 @@ function showOnly(images) {
     }
   }
 }
+
+for (const item of grid.children) watchPreview(item);
 
 connectLive(grid.dataset.socket, {
   onEvent: applyEvent,

@@ -35,7 +35,7 @@ def test_images_are_lazy_sized_and_do_not_shift_the_layout(page, api):
     page.goto("/")
     page.wait_for_load_state("networkidle")
 
-    for image in page.locator("#gallery img").all()[:4]:
+    for image in page.locator("#gallery img.preview").all()[:4]:
         expect(image).to_have_attribute("loading", "lazy")
         expect(image).to_have_attribute("width", "160")
         expect(image).to_have_attribute("height", "120")

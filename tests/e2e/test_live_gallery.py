@@ -70,7 +70,7 @@ def test_the_empty_state_points_to_upload_and_follows_the_count(empty_gallery, p
     expect(page.locator("#image-count")).to_have_text("1")
     # Delete only once the new tile's preview has loaded, as a person would
     # see it: deleted first, its in-flight request would 404 (and be logged).
-    preview = page.locator(f'#gallery [data-image-id="{image["id"]}"] img')
+    preview = page.locator(f'#gallery [data-image-id="{image["id"]}"] img.preview')
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
     )

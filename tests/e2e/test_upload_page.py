@@ -10,6 +10,7 @@ from tests.e2e.pictures import picture
 expect = pytest.importorskip("playwright.sync_api", reason="pip install --group e2e").expect
 
 REFUSED = r"status of 415"  # the browser logs each refused upload as a failed load
+LOADED = "img => img.complete && img.naturalWidth > 0"
 
 
 def file(name: str, data: bytes, mime: str = "application/octet-stream") -> dict:
@@ -40,7 +41,7 @@ def test_several_files_upload_side_by_side_each_with_its_outcome(page, browser_e
         expect(link).to_have_attribute("href", re.compile(r"/images/\d+/$"))
     refused = item(page, "notes.png")
     expect(refused).to_have_attribute("data-state", "failed")
-    expect(refused).to_contain_text("The file is not a PNG, JPEG, GIF or WebP image.")
+    expect(refused).to_contain_text("The file is not a PNG, JPEG, GIF, WebP, AVIF or HEIC image.")
     expect(page.locator(".upload-cancel")).to_have_count(0)
     assert {"sunrise.png", "beach.jpg"} <= set(api.names())
     assert "notes.png" not in api.names()
@@ -142,3 +143,31 @@ def test_without_javascript_the_form_still_uploads(new_context, browser_errors, 
     expect(page).to_have_url(re.compile(r"/images/\d+/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("alone.png")
     assert {"plain.png", "alone.png"} <= set(api.names())
+
+
+def test_a_phone_heic_uploads_and_shows_in_the_gallery_and_on_its_page(page):
+    """Chromium cannot show HEIC: what it gets is the JPEG made at upload."""
+    from tests.samples import heic_samples
+
+    page.goto("/upload/")
+    page.get_by_label("Images").set_input_files(
+        [file("IMG_4032.HEIC", heic_samples()["arrow.heic"].read_bytes(), "image/heic")]
+    )
+    page.get_by_role("button", name="Upload", exact=True).click()
+    done = item(page, "IMG_4032.HEIC")
+    expect(done).to_have_attribute("data-state", "done", timeout=30_000)
+
+    page.goto("/")
+    preview = page.locator("#gallery .tile img.preview").first
+    preview.scroll_into_view_if_needed()
+    page.wait_for_function(LOADED, arg=preview.element_handle())
+    assert preview.evaluate("img => img.naturalWidth") > 0
+    expect(page.locator("#gallery .tile").first).to_contain_text("IMG_4032.HEIC")
+
+    page.locator("#gallery .tile a").first.click()
+    shown = page.locator("figure img")
+    page.wait_for_function(LOADED, arg=shown.element_handle())
+    assert shown.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [3024, 4032]
+    expect(page.get_by_role("link", name="IMG_4032.HEIC")).to_have_attribute(
+        "href", re.compile(r"/image/\d+/original$")
+    )
