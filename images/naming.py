@@ -22,12 +22,7 @@ NUMBERED = re.compile(r"^(?P<stem>.*) \((?P<n>\d+)\)$")
 
 def sanitise_name(raw: str | None, *, default_extension: str) -> str:
     """A safe display name from whatever the client sent; never empty."""
-    text = unicodedata.normalize("NFC", raw or "")
-    text = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if unicodedata.category(ch) not in REMOVED_CATEGORIES or ch in "\t\n\r"
-    )
+    text = printable(raw or "")
     # The last path component, whichever separator the client's system uses.
     text = re.split(r"[/\\]", text)[-1]
     text = re.sub(r" {2,}", " ", text).strip(" .")
@@ -37,6 +32,18 @@ def sanitise_name(raw: str | None, *, default_extension: str) -> str:
     if not extension:
         extension = "." + default_extension
     return fit(stem, extension)
+
+
+def printable(text: str) -> str:
+    """`text` in NFC with control and format characters gone, every space a plain one.
+
+    Also what makes a name safe to store at all: PostgreSQL refuses NUL in text.
+    """
+    return "".join(
+        " " if ch.isspace() else ch
+        for ch in unicodedata.normalize("NFC", text)
+        if unicodedata.category(ch) not in REMOVED_CATEGORIES or ch in "\t\n\r"
+    )
 
 
 def split_extension(name: str) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import json_error
-from images import access, keys, pipeline, resumable
+from images import access, keys, naming, pipeline, resumable
 from images.errors import (
     ChunkTooLarge,
     CsrfRefused,
@@ -108,7 +108,7 @@ def upload_collection(request):
     upload = resumable.create_upload(
         length=length,
         metadata=metadata,
-        filename=_text(values.get("filename")),
+        filename=naming.printable(_text(values.get("filename"))),
         expires_in=int(expires_in) if terms.expires_at else None,
         api_key=terms.api_key,
     )

@@ -5,6 +5,7 @@ in-process against the real database and storage (disk and S3 where the
 `store` fixture is used) and look behind the app's back at both.
 """
 
+import base64
 import uuid
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -145,6 +146,15 @@ def test_a_filename_that_is_not_utf8_keeps_what_it_can(tus):
     tus.create(10, headers={"Upload-Metadata": "filename Y2F0/y5wbmc="})  # b"cat\xff.png"
 
     assert Upload.objects.get().filename == "cat\ufffd.png"
+
+
+def test_control_characters_in_a_filename_are_dropped_before_it_is_stored(tus):
+    # PostgreSQL refuses NUL in text: stored as sent, this was a 500 there.
+    encoded = base64.b64encode(b"cat\x00\x1b[31m.png").decode()
+    response = tus.create(10, headers={"Upload-Metadata": f"filename {encoded}"})
+
+    assert response.status_code == 201
+    assert Upload.objects.get().filename == "cat[31m.png"
 
 
 @pytest.mark.parametrize("value", ["59", "31536001", "soon", "60.5", "-60"])
