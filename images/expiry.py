@@ -7,7 +7,8 @@ folder nginx's fast path never serves, so nginx asks the app, which answers
 404 (docs/api.md). Then, within EXPIRY_SWEEP_SECONDS, a sweeper deletes the
 row and its files and announces `image.deleted`, like any delete.
 The same sweeper removes resumable uploads left unfinished past UPLOAD_EXPIRY
-(images.resumable).
+(images.resumable) and settles uploads whose commit failed in doubt
+(images.in_doubt).
 
 The sweeper is a thread in every server process, started by core.asgi
 (`make run`'s one daphne) and core.wsgi (each compose app replica; the live
@@ -25,6 +26,7 @@ import time
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
+from images import in_doubt
 from images.models import Image
 from images.resumable import remove_expired as remove_expired_uploads
 from images.services import image_delete
@@ -74,6 +76,7 @@ def _sweep_forever(interval: float):
                 logger.info("deleted %d expired image(s)", deleted,
                             extra={"event": "expiry.swept", "deleted": deleted})
             remove_expired_uploads()
+            in_doubt.settle()
         except Exception:  # noqa: BLE001 - a database outage must not end the sweeper
             logger.exception("sweeping expired images failed; trying again")
         finally:

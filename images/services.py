@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from images import renditions
+from images import in_doubt, renditions
 from images.decoding import decode_slot
 from images.errors import (
     CorruptImage,
@@ -103,6 +103,7 @@ def _record(
         expires_at=expires_at,
         placeholder=rendered.placeholder,
     )
+    committing = False
     try:
         with transaction.atomic():
             _insert_with_unique_name(image)
@@ -113,10 +114,15 @@ def _record(
                 _store(image.rendition_name(), ContentFile(rendered.rendition))
             image.has_thumbnails = renditions.store_previews(image, rendered)
             image.save(update_fields=["path", "has_thumbnails"])
+            committing = True
     except BaseException:
-        if image.pk is not None:
-            # Every name this upload may have written, also partial files left
-            # by a write that failed half-way.
+        if committing:
+            # The COMMIT itself failed (or what runs after it): the row may be
+            # stored. Its files stay until that is known (images.in_doubt).
+            in_doubt.remember(image)
+        elif image.pk is not None:
+            # Rolled back. Every name this upload may have written, also
+            # partial files left by a write that failed half-way.
             discard(Image.names_for(image.pk, image.content_type, folder=image.folder))
         raise
     logger.info(

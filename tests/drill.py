@@ -109,6 +109,9 @@ async def _pump(reader, writer):
 def server_behind_proxies(root: Path, **settings):
     """A production-shaped server whose PostgreSQL and Redis are behind proxies
     (None where the run has no such service): yields (server, postgres, redis)."""
+    # Sweep every second: uploads whose commit was lost in doubt are settled
+    # (images.in_doubt) soon after the database is back.
+    settings.setdefault("EXPIRY_SWEEP_SECONDS", "1")
     temporary = Path(settings.pop("TMPDIR", root / "tmp"))
     temporary.mkdir(parents=True, exist_ok=True)
     server = LiveServer.production(root, TMPDIR=str(temporary), **settings)
@@ -226,9 +229,20 @@ def outage(server, proxy: Proxy, *, before=3.0, during=6.0, after=6.0, clients=4
         "events": traffic._event_findings(report),
         "events_after_restore": _events_after(ledger, heard, restored_at + RESUBSCRIBE_SECONDS),
         "websocket_connect_during": ws_during,
-        "storage": traffic.storage_findings(server, ledger.alive(), server.temporary),
+        "in_doubt": dict(ledger.in_doubt),
+        "storage": settled(lambda: traffic.storage_findings(
+            server, ledger.alive(), server.temporary, ledger.in_doubt)),
         "committed_in": _committed_by_phase(ledger, cut_at, restored_at),
     }
+
+
+def settled(findings, seconds: float = 5.0) -> list[str]:
+    """`findings()` once it finds nothing, or its last answer after `seconds`:
+    files of uploads in doubt stay until a sweep (every second here) settles them."""
+    deadline = time.monotonic() + seconds
+    while (found := findings()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return found
 
 
 def _events_after(ledger: traffic.Ledger, heard: traffic.Listeners, since: float) -> dict:

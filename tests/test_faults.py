@@ -121,6 +121,65 @@ def test_a_database_failure_after_the_file_was_written_leaves_no_file(upload, st
     assert store.names() == []
 
 
+def commit_lost(monkeypatch, *, stored: bool):
+    """The connection breaks as the COMMIT is sent: the server may have stored
+    the transaction (`stored`) or not; either way no answer comes back."""
+    commit = connection._commit
+
+    def lost():
+        if stored:
+            commit()
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "_commit", lost)
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["not-stored", "stored"])
+def test_a_commit_lost_in_doubt_keeps_the_files_until_the_database_answers(
+    upload, store, monkeypatch, stored
+):
+    from images import in_doubt
+    from tests.corpus import png_bytes
+
+    with monkeypatch.context() as patch:
+        commit_lost(patch, stored=stored)
+        response = upload(png_bytes())
+
+    assert response.status_code == 503
+    # Whether the row is there cannot be known yet: removing the files now
+    # could leave a row without its file.
+    (image_id,) = in_doubt.pending()
+    assert store.names() != []
+
+    in_doubt.settle()
+
+    assert in_doubt.pending() == set()
+    if stored:
+        image = Image.objects.get(pk=image_id)
+        assert store.names() == sorted(image.stored_names())
+        assert Client().get(f"/image/{image_id}").status_code == 200
+    else:
+        assert not Image.objects.exists()
+        assert store.names() == []
+
+
+def test_uploads_in_doubt_stay_remembered_while_the_database_is_away(upload, store, monkeypatch):
+    from images import in_doubt
+    from tests.corpus import png_bytes
+
+    with monkeypatch.context() as patch:
+        commit_lost(patch, stored=False)
+        upload(png_bytes())
+    (image_id,) = in_doubt.pending()
+
+    with connection.execute_wrapper(fail_when("SELECT")), pytest.raises(OperationalError):
+        in_doubt.settle()
+
+    assert in_doubt.pending() == {image_id}
+    in_doubt.settle()
+    assert store.names() == []
+
+
 def test_a_failed_delete_keeps_row_and_file(client, upload, store):
     from tests.corpus import png_bytes
 
