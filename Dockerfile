@@ -45,7 +45,9 @@ FROM ${PYTHON_IMAGE} AS runtime
 
 # The app's own defaults are for `make run` on a laptop; inside the container
 # it must listen on all interfaces and keep its files under /app/var, where
-# the compose file mounts the media and static volumes.
+# the compose file mounts the media and static volumes. No key file either
+# (SECRET_KEY_FILE empty): each replica would make its own key, so a container
+# without SECRET_KEY stops at start instead (core/secret_key.py).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONPATH=/app \
@@ -53,6 +55,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
     DEBUG=false \
+    SECRET_KEY_FILE= \
     MEDIA_ROOT=/app/var/media \
     STATIC_ROOT=/app/var/static
 

@@ -23,9 +23,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	$(BIN)/pip install --quiet --group test
 	@touch $@
 
-# Without a .env, `make run` is a local try: DEBUG on (no SECRET_KEY needed).
-# With one, .env decides.
-run: export DEBUG ?= $(if $(wildcard .env),,true)
+# Without a .env, `make run` runs as production does (DEBUG off: the product's
+# own error pages) with a secret key made once in var/secret-key
+# (core/secret_key.py). With one, .env decides.
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	@echo "Live Gallery on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"

@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from core import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -22,14 +24,19 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Without SECRET_KEY, a checkout (`make run`, manage.py) makes its own key once
+# and keeps it in SECRET_KEY_FILE (core.secret_key); the production image sets
+# SECRET_KEY_FILE empty, so a deployment without SECRET_KEY does not start.
 SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY_FILE = env.str("SECRET_KEY_FILE", default=str(VAR_DIR / "secret-key"))
 if not SECRET_KEY:
-    if not DEBUG:
+    if not SECRET_KEY_FILE:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is false "
-            "(for a local try, `make run` sets DEBUG=true)."
+            "SECRET_KEY must be set: this deployment keeps no key file (SECRET_KEY_FILE is "
+            "empty). Generate one with "
+            "python3 -c \"import secrets; print(secrets.token_urlsafe(50))\"."
         )
-    SECRET_KEY = "django-insecure-live-gallery-development-key-do-not-use-in-production"
+    SECRET_KEY = secret_key.load_or_create(Path(SECRET_KEY_FILE))
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

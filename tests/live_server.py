@@ -2,7 +2,8 @@
 
 daphne runs as `make run` starts it (or, with app_server="granian", granian
 as the compose stack's HTTP tier runs it), with its own database and media
-folder. By default: DEBUG on, a SQLite file and the in-memory channel layer (so events
+folder. By default `make run`'s shape: DEBUG off with a secret key made in its
+own key file, a SQLite file and the in-memory channel layer (so events
 from other test runs sharing a Redis server cannot reach its pages) — what
 the browser tests and `make screenshots` use. `LiveServer.production(...)`
 gives the production shape instead: DEBUG off, a PostgreSQL database of its
@@ -67,8 +68,9 @@ class LiveServer:
         self.log = root / "daphne.log"
         self.process: subprocess.Popen | None = None
         env = {
-            **os.environ,
-            "DEBUG": "true",
+            **{name: value for name, value in os.environ.items()
+               if name not in ("DEBUG", "SECRET_KEY", "REDIS_URL")},
+            "SECRET_KEY_FILE": str(root / "secret-key"),
             "DATABASE_URL": f"sqlite:///{self.database}",
             "MEDIA_ROOT": str(self.media),
             "UPLOAD_TEMP_DIR": str(root / "tmp"),
@@ -77,7 +79,6 @@ class LiveServer:
             "EXPIRY_SWEEP_SECONDS": "60",
             "PYTHONUNBUFFERED": "1",
         }
-        env.pop("REDIS_URL", None)
         self.env = {**env, **settings}
         self.postgres_database: str | None = None
 

@@ -11,36 +11,87 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(**env):
-    """Import core.settings in a fresh interpreter with exactly this environment."""
+def load_settings(*expressions: str, **env):
+    """Import core.settings in a fresh interpreter with exactly this environment.
+
+    Prints the database engine and channel layer, then each expression's value.
+    """
     clean = {k: v for k, v in os.environ.items() if k not in {
-        "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "LOG_FORMAT", "MAX_UPLOAD_SIZE"}}
+        "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "DATABASE_URL", "REDIS_URL", "LOG_FORMAT",
+        "MAX_UPLOAD_SIZE"}}
+    printed = ", ".join(["s.DATABASES['default']['ENGINE']",
+                         "s.CHANNEL_LAYERS['default']['BACKEND']", *expressions])
     return subprocess.run(
-        [sys.executable, "-c", "import core.settings as s; print(s.DATABASES['default']['ENGINE'],"
-         " s.CHANNEL_LAYERS['default']['BACKEND'])"],
+        [sys.executable, "-c", f"import core.settings as s; print({printed})"],
         cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60,
     )
 
 
-def test_missing_secret_key_with_debug_off_is_a_clear_startup_error():
-    result = load_settings(DEBUG="false")
+def test_without_secret_key_and_key_file_start_up_stops_with_a_clear_error():
+    # The production image's shape: SECRET_KEY_FILE is empty in the Dockerfile.
+    result = load_settings(DEBUG="false", SECRET_KEY_FILE="")
 
     assert result.returncode != 0
-    assert "SECRET_KEY must be set when DEBUG is false" in result.stderr
+    assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_debug_on_runs_without_a_secret_key_on_the_embedded_defaults():
-    result = load_settings(DEBUG="true")
+def test_the_production_image_keeps_no_key_file():
+    assert "SECRET_KEY_FILE= \\" in (ROOT / "Dockerfile").read_text()
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer"
-    ]
+
+def test_make_runs_shape_is_debug_off_with_a_key_made_once_in_a_private_file(tmp_path):
+    key_file = tmp_path / "var" / "secret-key"
+
+    first = load_settings("s.DEBUG", "s.SECRET_KEY", SECRET_KEY_FILE=str(key_file))
+    second = load_settings("s.DEBUG", "s.SECRET_KEY", SECRET_KEY_FILE=str(key_file))
+
+    assert first.returncode == 0, first.stderr
+    engine, layer, debug, key = first.stdout.split()
+    assert (engine, layer, debug) == (
+        "django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer", "False")
+    assert len(key) >= 50
+    assert key_file.read_text().strip() == key
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert second.stdout.split()[3] == key
+    assert [path.name for path in key_file.parent.iterdir()] == ["secret-key"]
+
+
+def test_secret_key_wins_over_the_key_file(tmp_path):
+    key_file = tmp_path / "secret-key"
+
+    result = load_settings("s.SECRET_KEY", SECRET_KEY="k" * 60, SECRET_KEY_FILE=str(key_file))
+
+    assert result.stdout.split()[2] == "k" * 60
+    assert not key_file.exists()
+
+
+def test_an_empty_key_file_is_a_clear_startup_error(tmp_path):
+    key_file = tmp_path / "secret-key"
+    key_file.write_text("\n")
+
+    result = load_settings(SECRET_KEY_FILE=str(key_file))
+
+    assert result.returncode != 0
+    assert f"SECRET_KEY_FILE {key_file} holds no key" in result.stderr
+
+
+def test_processes_starting_at_once_share_one_key(tmp_path):
+    key_file = tmp_path / "secret-key"
+    script = ("import sys; from pathlib import Path; from core.secret_key import load_or_create; "
+              "print(load_or_create(Path(sys.argv[1])))")
+    starts = [subprocess.Popen([sys.executable, "-c", script, str(key_file)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True) for _ in range(6)]
+
+    keys = {start.communicate(timeout=60)[0].strip() for start in starts}
+
+    assert keys == {key_file.read_text().strip()}
+    assert [path.name for path in tmp_path.iterdir()] == ["secret-key"]
 
 
 def test_database_and_redis_urls_switch_to_postgresql_and_redis_pubsub():
     result = load_settings(
-        DEBUG="true", DATABASE_URL="postgres://u@127.0.0.1:5432/db", REDIS_URL="redis://r:6379/0"
+        SECRET_KEY="k" * 60, DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        REDIS_URL="redis://r:6379/0",
     )
 
     assert result.stdout.split() == [
@@ -62,7 +113,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis_pubsub():
     ],
 )
 def test_malformed_values_fail_at_startup(env, message):
-    result = load_settings(DEBUG="true", **env)
+    result = load_settings(SECRET_KEY="k" * 60, **env)
 
     assert result.returncode != 0
     assert message in result.stderr
