@@ -1,7 +1,34 @@
+from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from images.models import ApiKey, Image
+from images.units import binary_size
+
+# The list shows each image's smallest preview at this size at most, never the
+# original (a page of 100 originals can weigh hundreds of megabytes).
+PREVIEW_BOX = 64
+NAME_LENGTH = 48
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = _("expiry")
+    parameter_name = "expires"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("expires")), ("no", _("kept"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(expires_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(expires_at__isnull=True)
+        return queryset
 
 
 @admin.register(Image)
@@ -9,16 +36,54 @@ class ImageAdmin(admin.ModelAdmin):
     """Staff can browse, rename and delete; uploads go through the API or pages,
     where they are validated. Deleting here also removes the file (images.receivers)."""
 
-    list_display = ["id", "name", "content_type", "width", "height", "size", "date"]
-    list_filter = ["content_type"]
+    list_display = [
+        "preview", "short_name", "content_type", "dimensions", "file_size", "date", "expires_at",
+    ]
+    list_display_links = ["preview", "short_name"]
+    list_filter = ["content_type", ExpiryFilter, ("api_key", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["api_key"]
     search_fields = ["name", "sha256"]
     readonly_fields = [
-        "path", "size", "date", "content_type", "width", "height", "sha256", "api_key",
+        "preview", "path", "size", "date", "content_type", "width", "height", "sha256",
+        "expires_at", "api_key",
     ]
     date_hierarchy = "date"
+    ordering = ["-date", "-id"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("preview"))
+    def preview(self, image: Image):
+        if not image.has_thumbnails:
+            return "—"
+        width, height = _fit(image.width, image.height, PREVIEW_BOX)
+        url = reverse("images:thumbnail", args=[image.pk, settings.PREVIEW_WIDTHS[0]])
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="" loading="lazy" decoding="async">',
+            url, width, height,
+        )
+
+    @admin.display(description=pgettext_lazy("image", "name"), ordering="name")
+    def short_name(self, image: Image):
+        shown = Truncator(image.name).chars(NAME_LENGTH)
+        if shown == image.name:
+            return image.name
+        return format_html('<span title="{}">{}</span>', image.name, shown)
+
+    @admin.display(description=_("dimensions"))
+    def dimensions(self, image: Image):
+        return f"{image.width} × {image.height}"
+
+    @admin.display(description=_("size"), ordering="size")
+    def file_size(self, image: Image):
+        return binary_size(image.size)
+
+
+def _fit(width: int, height: int, box: int) -> tuple[int, int]:
+    """The size that fits `box` × `box` with the image's proportions, never enlarged."""
+    scale = min(1, box / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 @admin.register(ApiKey)

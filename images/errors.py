@@ -4,11 +4,11 @@ The views map these to responses in one place (`core.errors`): JSON
 `{"error": {"code", "message"}}` for the API, a form or page message for HTML.
 """
 
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.errors import error_page, is_api, json_error
+from images.units import binary_size
 
 
 class ImageError(Exception):
@@ -56,7 +56,7 @@ class FileTooLarge(ImageError):
     def __init__(self, limit: int):
         super().__init__(
             _("The file is larger than the limit of %(limit)s.")
-            % {"limit": filesizeformat(limit)}
+            % {"limit": binary_size(limit)}
         )
 
 
@@ -82,7 +82,7 @@ class DecodeTooLarge(ImageTooLarge):
                 "Decoding this image would take about %(needed)s of memory; "
                 "the limit is %(limit)s."
             )
-            % {"needed": filesizeformat(needed), "limit": filesizeformat(limit)},
+            % {"needed": binary_size(needed), "limit": binary_size(limit)},
         )
 
 

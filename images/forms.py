@@ -1,9 +1,9 @@
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from images import formats
+from images.units import binary_size
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -52,7 +52,7 @@ class UploadForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = formats.accept()
         self.fields["file"].help_text = _("%(formats)s, up to %(size)s each.") % {
             "formats": formats.labels(),
-            "size": filesizeformat(settings.MAX_UPLOAD_SIZE),
+            "size": binary_size(settings.MAX_UPLOAD_SIZE),
         }
 
 

@@ -31,13 +31,13 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.cookie import parse_cookie
-from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.errors import is_api
 from images.errors import FileTooLarge
+from images.units import binary_size
 
 REPLAY_CHUNK = 256 * 1024
 
@@ -65,8 +65,8 @@ def too_large(path: str, headers: Mapping[str, str]) -> tuple[list[tuple[str, st
             "The files sent together are larger than this server takes in one upload "
             "(%(limit)s). Choose fewer or smaller files; each may be up to %(size)s."
         ) % {
-            "limit": filesizeformat(body_limit()),
-            "size": filesizeformat(settings.MAX_UPLOAD_SIZE),
+            "limit": binary_size(body_limit()),
+            "size": binary_size(settings.MAX_UPLOAD_SIZE),
         }
         page = render_to_string("errors/too_large.html", {"message": message})
         return [
