@@ -24,7 +24,8 @@ def test_it_serves_the_stored_bytes_inline_with_the_detected_type(client, make_i
     assert response["Content-Length"] == str(len(data))
     assert response["Content-Disposition"] == "inline"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     assert response["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response["ETag"] == f'"{image.sha256}"'
 

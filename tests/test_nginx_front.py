@@ -66,6 +66,8 @@ def test_a_heic_is_shown_as_its_rendition_and_its_original_keeps_its_name(tmp_pa
     assert status == 200
     assert headers["content-type"] == "image/jpeg"
     assert headers["etag"] != f'"{image["sha256"]}-jpg"'  # nginx's own: from disk
+    assert headers["content-security-policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     assert body[:3] == b"\xff\xd8\xff"
     status, headers, body = original
     assert status == 200
@@ -73,4 +75,6 @@ def test_a_heic_is_shown_as_its_rendition_and_its_original_keeps_its_name(tmp_pa
     assert headers["content-type"] == "image/heic"
     assert headers["content-disposition"] == 'inline; filename="Harbour at dusk.heic"'
     assert headers["x-content-type-options"] == "nosniff"
+    assert headers["content-security-policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     assert "x-accel-redirect" not in headers

@@ -28,7 +28,8 @@ def test_each_width_is_a_webp_no_wider_than_asked(client, upload, width, expecte
     assert response.status_code == 200
     assert response["Content-Type"] == "image/webp"
     assert response["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     assert response["X-Content-Type-Options"] == "nosniff"
     preview = picture(body_of(response))
     assert (preview.format, preview.size) == ("WEBP", expected)
