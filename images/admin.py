@@ -10,10 +10,13 @@ from django.utils.translation import pgettext_lazy
 from images.models import ApiKey, Image
 from images.units import binary_size
 
+# The product's name rather than "Django administration" (templates/admin/base_site.html).
+admin.site.site_header = admin.site.site_title = "Live Gallery"
+
 # The list shows each image's smallest preview at this size at most, never the
 # original (a page of 100 originals can weigh hundreds of megabytes).
 PREVIEW_BOX = 64
-NAME_LENGTH = 48
+NAME_LENGTH = 40
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -37,7 +40,7 @@ class ImageAdmin(admin.ModelAdmin):
     where they are validated. Deleting here also removes the file (images.receivers)."""
 
     list_display = [
-        "preview", "short_name", "content_type", "dimensions", "file_size", "date", "expires_at",
+        "preview", "short_name", "content_type", "dimensions", "file_size", "date",
     ]
     list_display_links = ["preview", "short_name"]
     list_filter = ["content_type", ExpiryFilter, ("api_key", admin.RelatedOnlyFieldListFilter)]

@@ -47,7 +47,7 @@ def test_a_long_name_is_cut_short_with_the_whole_name_in_its_title(staff_client)
 
     html = staff_client.get(LIST).content.decode()
 
-    assert f'<span title="{long_name}">{long_name[:47]}…</span>' in html
+    assert f'<span title="{long_name}">{long_name[:39]}…</span>' in html
 
 
 def test_a_short_name_is_shown_as_it_is(staff_client):
