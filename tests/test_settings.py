@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,13 @@ def test_s3_defaults_are_aws_in_us_east_1_with_boto3s_own_credentials():
         "bucket_name": "gallery", "endpoint_url": None, "region_name": "us-east-1",
         "access_key": None, "secret_key": None, "location": "",
     }
+
+
+def test_every_setting_is_in_the_env_example_and_the_readme():
+    names = set(re.findall(r'env\.\w+\("([A-Z_0-9]+)"', (ROOT / "core/settings.py").read_text()))
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+
+    assert "SECRET_KEY_FILE" in names
+    assert [n for n in sorted(names) if not re.search(rf"^(# )?{n}=", example, re.M)] == []
+    assert [n for n in sorted(names) if f"`{n}`" not in readme] == []
