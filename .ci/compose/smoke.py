@@ -163,7 +163,7 @@ IMAGE_HEADERS = {
     "content-disposition": "inline",
     "x-content-type-options": "nosniff",
     "cache-control": "public, max-age=31536000, immutable",
-    "content-security-policy": "default-src 'none'; sandbox",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
 }
 NGINX_ETAG = re.compile(r'^"[0-9a-f]+-[0-9a-f]+"$')
 
