@@ -55,7 +55,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
     DEBUG=false \
-    SECRET_KEY_FILE= \
+    SECRET_KEY_FILE="" \
     MEDIA_ROOT=/app/var/media \
     STATIC_ROOT=/app/var/static
 
