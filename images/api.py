@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from core.errors import json_error
-from images import access, pipeline, services
+from images import access, pipeline, search, services
 from images.errors import (
     DeleteForbidden,
     ImageError,
@@ -172,7 +172,8 @@ def _list(request):
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         message = _("page_size must be a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}
         return json_error("invalid_page_size", message, 400)
-    paginator = Paginator(Image.objects.visible().newest_first(), page_size)
+    images = Image.objects.visible().named_like(search.term_of(request))
+    paginator = Paginator(images.newest_first(), page_size)
     try:
         page = paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:

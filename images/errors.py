@@ -128,6 +128,17 @@ class InvalidImageId(ImageError):
     message = _("The image id must be a whole number from 1.")
 
 
+class InvalidSearch(ImageError):
+    code = "invalid_query"
+    title = _("Not a search")
+
+    def __init__(self, limit: int):
+        super().__init__(
+            _("Search for at most %(limit)d characters, without control characters.")
+            % {"limit": limit}
+        )
+
+
 class DeleteForbidden(ImageError):
     status = 403
     code = "forbidden"

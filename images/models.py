@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Func, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +29,24 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class Lowered(Func):
+    """LOWER(expression) with Unicode rules on every database.
+
+    PostgreSQL's LOWER knows every script; SQLite's only ASCII, so there it
+    is Python's str.lower, registered on each connection (images.apps).
+    """
+
+    function = "LOWER"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="LG_LOWER", **extra_context)
+
+
+def sqlite_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 class ImageQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-date", "-id")
@@ -40,6 +58,15 @@ class ImageQuerySet(models.QuerySet):
         pages and bytes the moment it expires, before the sweeper deletes it.
         """
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+    def named_like(self, term: str):
+        """Images whose display name contains `term`, ignoring case (any script:
+        "кот" finds "Кот.jpg"); an empty term leaves the set as it is."""
+        if not term:
+            return self
+        return self.alias(folded_name=Lowered("name")).filter(
+            folded_name__contains=term.lower()
+        )
 
     def expired(self):
         return self.filter(expires_at__lte=timezone.now())

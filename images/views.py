@@ -13,14 +13,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import error_page
-from images import access, pipeline, services
-from images.errors import ImageError, respond
+from images import access, pipeline, search, services
+from images.errors import ImageError, ImageNotFound, InvalidSearch, respond
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
 from images.pagecache import shared_page
 from images.serializers import delete_link, image_data, origin_of
 
-PICKER_LIMIT = 100
+PICKER_PAGE_SIZE = 24
+# The most images one confirmation (and one POST) of the Delete page takes.
+MAX_CHOSEN = 100
+MAX_ID = 2**63 - 1  # BigAutoField
+# Counts whose plural forms the gallery's script needs (Intl.PluralRules picks
+# the one of the same category): enough for English's two and Russian's three.
+PLURAL_SAMPLES = (0, 1, 2, 3, 5, 11, 21, 22, 25)
 # What the gallery's <template> tile is rendered from: the script fills in a
 # live image's id, name, sizes and placeholder (static/js/gallery.js).
 TILE_STAND_IN = Image(
@@ -31,10 +37,56 @@ TILE_STAND_IN = Image(
 @require_GET
 @shared_page
 def gallery(request):
-    paginator = Paginator(Image.objects.visible().newest_first(), settings.GALLERY_PAGE_SIZE)
+    """Newest first, paginated, optionally searched by name (`?q=`).
+
+    The query string (q and page) is part of the page cache's key.
+    """
+    status, error = 200, None
+    try:
+        term = search.term_of(request)
+        images = Image.objects.visible().named_like(term)
+    except InvalidSearch as refusal:
+        status, error, term = 400, refusal.message, request.GET.get("q", "")[: search.MAX_TERM]
+        images = Image.objects.none()
+    paginator = Paginator(images.newest_first(), settings.GALLERY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    context = {"page": page, "count": paginator.count, "stand_in": TILE_STAND_IN}
-    return render(request, "images/gallery.html", context)
+    context = {
+        "page": page,
+        "count": paginator.count,
+        "stand_in": TILE_STAND_IN,
+        "q": term,
+        "search_error": error,
+        "page_links": search.page_links(page, lambda n: search.query_url(n, term)),
+        "newer_url": search.query_url(page.number - 1, term) if page.has_previous() else None,
+        "older_url": search.query_url(page.number + 1, term) if page.has_next() else None,
+        "first_page_url": search.query_url(1, term),
+        "new_images_texts": [
+            (count, ngettext(
+                "%(count)s new image — show", "%(count)s new images — show", count
+            )) for count in PLURAL_SAMPLES
+        ],
+    }
+    return render(request, "images/gallery.html", context, status=status)
+
+
+def picker(request, images) -> dict:
+    """The View and Delete pages' picker: `images` searched by `q`, one page
+    of PICKER_PAGE_SIZE (two queries, whichever the page)."""
+    error = None
+    try:
+        term = search.term_of(request)
+    except InvalidSearch as refusal:
+        error, term, images = refusal.message, "", images.none()
+    paginator = Paginator(images.named_like(term).newest_first(), PICKER_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return {
+        "page": page,
+        "q": term,
+        "error": error,
+        "links": search.page_links(page, lambda n: search.query_url(n, term)),
+        "newer_url": search.query_url(page.number - 1, term) if page.has_previous() else None,
+        "older_url": search.query_url(page.number + 1, term) if page.has_next() else None,
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -128,12 +180,14 @@ def refusals_answered(view):
 @require_GET
 @refusals_answered
 def view_lookup(request):
-    """The View page: an id form that leads to the image's own page."""
+    """The View page: an id form and a picker, each leading to the image's page."""
     if "id" not in request.GET:
-        return render(request, "images/view.html", {"form": ImageIdForm()})
+        context = {"form": ImageIdForm(), "picker": picker(request, Image.objects.visible())}
+        return render(request, "images/view.html", context, status=_picker_status(context))
     form = ImageIdForm(request.GET)
     if not form.is_valid():
-        return render(request, "images/view.html", {"form": form}, status=400)
+        context = {"form": form, "picker": picker(request, Image.objects.visible())}
+        return render(request, "images/view.html", context, status=400)
     image = Image.objects.visible().found(form.cleaned_data["id"])
     return see_other(image.get_absolute_url())
 
@@ -154,31 +208,93 @@ def detail(request, pk: int):
     return render(request, "images/detail.html", context)
 
 
+def _picker_status(context) -> int:
+    return 400 if context["picker"]["error"] else 200
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @refusals_answered
 def delete(request):
-    """Choose (picker or id), confirm, delete; 303 back with a message."""
+    """Choose (picker, several at once, or an id), confirm, delete; 303 back
+    with a message counting what was deleted."""
     source = request.POST if request.method == "POST" else request.GET
-    form = ImageIdForm(source) if "id" in source else ImageIdForm()
-    if not form.is_valid():
-        choices = access.deletable_on_page(request).newest_first()[:PICKER_LIMIT]
-        context = {"form": form, "choices": choices}
-        return render(request, "images/delete.html", context, status=400 if form.is_bound else 200)
+    if "id" not in source:
+        return _delete_page(request, ImageIdForm())
+    ids, form = _chosen_ids(source.getlist("id"))
+    if ids is None:
+        return _delete_page(request, form, status=400)
 
-    image = Image.objects.visible().found(form.cleaned_data["id"])
-    if not access.page_may_delete(request, image):
-        return error_page(
-            request,
-            403,
-            _("Not yours to delete"),
-            _("Only the browser that uploaded an image, or a staff user, may delete it here."),
-        )
+    # An id past the database's integers is a 500 in a `pk IN (…)`: none has it.
+    found = Image.objects.visible().in_bulk([pk for pk in ids if pk <= MAX_ID])
+    chosen = [found[pk] for pk in ids if pk in found]
+    allowed = [image for image in chosen if access.page_may_delete(request, image)]
+    gone = len(ids) - len(chosen)
+    refused = len(chosen) - len(allowed)
+    if not allowed and (len(ids) == 1 or request.method != "POST"):
+        if refused:
+            return _not_yours(request)
+        raise ImageNotFound()
     if request.method != "POST":
-        return render(request, "images/delete_confirm.html", {"image": image})
+        context = {"images": allowed, "left_out": gone + refused}
+        return render(request, "images/delete_confirm.html", context)
 
-    services.image_delete(image=image, actor="staff" if access.is_staff(request) else "session")
-    messages.success(request, _("Deleted “%(name)s”.") % {"name": image.name})
+    actor = "staff" if access.is_staff(request) else "session"
+    deleted = []
+    for image in allowed:
+        try:
+            services.image_delete(image=image, actor=actor)
+        except ImageNotFound:  # deleted by someone else since it was read
+            gone += 1
+        else:
+            deleted.append(image)
+    if len(ids) == 1 and deleted:
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": deleted[0].name})
+    else:
+        messages.success(
+            request,
+            ngettext("Deleted %(count)d image.", "Deleted %(count)d images.", len(deleted))
+            % {"count": len(deleted)},
+        )
+    if gone + refused:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d image was not deleted: it is gone already or not yours to delete.",
+                "%(count)d images were not deleted: they are gone already or not yours to delete.",
+                gone + refused,
+            ) % {"count": gone + refused},
+        )
     return see_other("images:delete")
+
+
+def _delete_page(request, form, status=200):
+    context = {"form": form, "picker": picker(request, access.deletable_on_page(request))}
+    status = max(status, _picker_status(context))
+    return render(request, "images/delete.html", context, status=status)
+
+
+def _chosen_ids(values: list[str]) -> tuple[list[int] | None, ImageIdForm | None]:
+    """The chosen ids, in order, once each; or None and the form that says why."""
+    ids = []
+    for value in values:
+        form = ImageIdForm({"id": value})
+        if not form.is_valid():
+            return None, form
+        if form.cleaned_data["id"] not in ids:
+            ids.append(form.cleaned_data["id"])
+    if len(ids) > MAX_CHOSEN:
+        form.add_error("id", _("Choose at most %(count)d images at once.") % {"count": MAX_CHOSEN})
+        return None, form
+    return ids, None
+
+
+def _not_yours(request):
+    return error_page(
+        request,
+        403,
+        _("Not yours to delete"),
+        _("Only the browser that uploaded an image, or a staff user, may delete it here."),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

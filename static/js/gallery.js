@@ -1,6 +1,9 @@
 // The gallery page, live: new images appear at the top, deleted ones vanish,
 // the count stays right, and whatever events cannot tell (a gap to fill, a
 // later page that shifted, events missed while offline) is fetched again.
+// New images are hard to miss: a highlight on new tiles, a pill ("3 new
+// images — show") when they land out of view or on another page, and the
+// count of unseen ones in the tab's title.
 import { connectLive } from "./live.js";
 
 const grid = document.getElementById("gallery");
@@ -11,6 +14,13 @@ const onFirstPage = grid.dataset.firstPage === "true";
 const pageSize = Number(grid.dataset.pageSize);
 // The page the server rendered, not the query's: ?page=999 shows the last one.
 const pageNumber = Number(grid.dataset.page);
+// The search this page shows (?q=): live images that do not match stay out.
+const query = grid.dataset.query ?? "";
+const pill = document.getElementById("new-pill");
+const titleWithoutCount = document.title;
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+// How long a new tile stays highlighted once seen.
+const HIGHLIGHT_MS = 3000;
 
 // English fallbacks for the translations the template gives as data-label-<state>.
 const STATE_TEXT = {
@@ -92,27 +102,147 @@ function removeTile(item) {
     neighbour?.querySelector("a")?.focus();
   }
   item.remove();
+  const entry = unseen.get(item.dataset.imageId);
+  if (entry) {
+    watcher.unobserve(item);
+    entry.item = null; // no longer on this page
+    updateNotice();
+  }
+}
+
+// Case-insensitive substring, as the server searches (images.models.named_like).
+function matchesQuery(name) {
+  return !query || String(name).toLowerCase().includes(query.toLowerCase());
 }
 
 function applyEvent(event) {
   eventsSeen += 1;
   if (event.type === "image.created" && event.image) {
     if (findTile(event.image.id)) return;
-    setCount(count + 1);
-    if (!onFirstPage) {
-      resyncSoon(); // every image on a later page moved one place older
+    const matches = matchesQuery(event.image.name);
+    if (matches) setCount(count + 1);
+    if (!onFirstPage || !matches) {
+      // On another page: page 1 (a later page shifted one place older), or
+      // the whole gallery when it does not match this search.
+      noteUnseen(event.image.id, { item: null, matches });
+      if (matches) resyncSoon();
       return;
     }
-    grid.prepend(tile(event.image));
-    while (grid.children.length > pageSize) grid.lastElementChild.remove();
+    const item = tile(event.image);
+    grid.prepend(item);
+    noteUnseen(event.image.id, { item, matches });
+    while (grid.children.length > pageSize) {
+      const last = grid.lastElementChild;
+      last.remove();
+      const entry = unseen.get(last.dataset.imageId);
+      if (entry) entry.item = null; // pushed onto page 2
+    }
+    updateNotice();
   } else if (event.type === "image.deleted") {
     const item = findTile(event.id);
     if (item) removeTile(item);
+    forgetUnseen(event.id);
+    if (query && !item) {
+      resyncSoon(); // whether it matched this search, only the server knows
+      return;
+    }
     setCount(count - 1);
     // A later page shifted, or this one has a gap an older image should fill.
     if (!onFirstPage || grid.children.length < Math.min(pageSize, count)) resyncSoon();
   }
 }
+
+// New images not seen yet, by id: `item` is the tile on this page (null when
+// the image is on another page) and `inView` whether it is on screen now.
+const unseen = new Map();
+const watcher = new IntersectionObserver((entries) => {
+  for (const seen of entries) {
+    const entry = unseen.get(seen.target.dataset.imageId);
+    if (entry) entry.inView = seen.isIntersecting;
+  }
+  markSeen();
+}, { threshold: 0.5 });
+
+function noteUnseen(id, { item, matches }) {
+  const key = String(id);
+  unseen.set(key, { item, matches, inView: false });
+  if (item) {
+    item.classList.add("arrived");
+    watcher.observe(item);
+  }
+  updateNotice();
+}
+
+function forgetUnseen(id) {
+  const entry = unseen.get(String(id));
+  if (!entry) return;
+  if (entry.item) watcher.unobserve(entry.item);
+  unseen.delete(String(id));
+  updateNotice();
+}
+
+// A tile on screen while the page is visible has been seen: its highlight
+// fades a moment later and it leaves the counts.
+function markSeen() {
+  if (document.visibilityState !== "visible") return;
+  for (const [id, entry] of unseen) {
+    if (!entry.item || !(entry.inView || onScreen(entry.item))) continue;
+    const { item } = entry;
+    watcher.unobserve(item);
+    unseen.delete(id);
+    window.setTimeout(() => item.classList.remove("arrived"), HIGHLIGHT_MS);
+  }
+  updateNotice();
+}
+
+function onScreen(item) {
+  if (!item.isConnected) return false;
+  const box = item.getBoundingClientRect();
+  return box.bottom > 0 && box.top < window.innerHeight && box.height > 0;
+}
+
+// The pill counts the new images out of view (above, when scrolled down) or
+// on another page; the title counts every unseen one.
+function updateNotice() {
+  const away = [...unseen.values()].filter((entry) => !entry.item || !entry.inView);
+  document.title = unseen.size > 0 ? `(${unseen.size}) ${titleWithoutCount}` : titleWithoutCount;
+  pill.hidden = away.length === 0;
+  if (pill.hidden) return;
+  pill.textContent = pluralText(away.length);
+  const elsewhere = away.some((entry) => !entry.matches);
+  pill.href = elsewhere ? pill.dataset.allUrl : pillHref;
+  pill.dataset.scroll = String(away.every((entry) => entry.item));
+}
+
+const pillHref = pill.getAttribute("href");
+const plurals = new Intl.PluralRules(document.documentElement.lang || undefined);
+const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+
+// The template gives the translation for a few sample counts
+// (data-text-<count>, Django's ngettext); the one whose plural category
+// matches this count's is used: Russian has three, English two.
+function pluralText(n) {
+  const category = plurals.select(n);
+  let text = null;
+  for (const [key, value] of Object.entries(pill.dataset)) {
+    const sample = /^text-(\d+)$/.exec(key);
+    if (sample && plurals.select(Number(sample[1])) === category) {
+      text = value;
+      break;
+    }
+  }
+  return (text ?? "%(count)s new images — show").replace("%(count)s", numbers.format(n));
+}
+
+pill.addEventListener("click", (click) => {
+  if (pill.dataset.scroll !== "true") return; // another page: follow the link
+  click.preventDefault();
+  const first = [...unseen.values()].find((entry) => entry.item)?.item ?? grid.firstElementChild;
+  first?.scrollIntoView({ behavior: reducedMotion.matches ? "auto" : "smooth", block: "center" });
+  first?.querySelector("a")?.focus({ preventScroll: true });
+});
+
+document.addEventListener("visibilitychange", markSeen);
 
 function resyncSoon(tries = RESYNC_TRIES) {
   if (resyncTimer !== null) return;
@@ -126,8 +256,9 @@ function resyncSoon(tries = RESYNC_TRIES) {
 async function resync(tries) {
   if (!(pageNumber > 0)) return;
   const seen = eventsSeen;
-  const query = new URLSearchParams({ page: String(pageNumber), page_size: String(pageSize) });
-  const response = await fetch(`/api/images/?${query}`, {
+  const parameters = new URLSearchParams({ page: String(pageNumber), page_size: String(pageSize) });
+  if (query) parameters.set("q", query);
+  const response = await fetch(`/api/images/?${parameters}`, {
     headers: { Accept: "application/json" },
     cache: "no-store",
   });
