@@ -165,7 +165,7 @@ const watcher = new IntersectionObserver((entries) => {
 
 function noteUnseen(id, { item, matches }) {
   const key = String(id);
-  unseen.set(key, { item, matches, inView: false });
+  unseen.set(key, { item, matches, inView: item !== null && onScreen(item) });
   if (item) {
     item.classList.add("arrived");
     watcher.observe(item);
@@ -184,7 +184,10 @@ function forgetUnseen(id) {
 // A tile on screen while the page is visible has been seen: its highlight
 // fades a moment later and it leaves the counts.
 function markSeen() {
-  if (document.visibilityState !== "visible") return;
+  if (document.visibilityState !== "visible") {
+    updateNotice();
+    return;
+  }
   for (const [id, entry] of unseen) {
     if (!entry.item || !(entry.inView || onScreen(entry.item))) continue;
     const { item } = entry;

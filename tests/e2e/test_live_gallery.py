@@ -47,7 +47,8 @@ def test_an_upload_in_one_page_appears_in_another_and_a_delete_disappears(page, 
     expect(watcher.locator("#image-count")).to_have_text(str(before + 1))
 
     page.get_by_role("link", name="Delete", exact=True).click()
-    page.locator(f'.picker a[href="?id={image_id}"]').click()
+    page.locator(f"#pick-{image_id}").check()
+    page.get_by_role("button", name="Delete the chosen images…").click()
     page.get_by_role("button", name="Delete for good").click()
     expect(page.get_by_role("status")).to_contain_text("Deleted “live.png”.")
 
