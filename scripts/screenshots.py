@@ -68,7 +68,38 @@ def pages(context, images, suffix):
     shoot(page, f"image-{suffix}")
     page.goto("/delete/")
     shoot(page, f"delete-{suffix}")
+    # Finding images: a search in the gallery, a picker, several chosen to delete.
+    page.goto("/?q=e")
+    shoot(page, f"search-{suffix}")
+    page.goto("/view/?q=s")
+    shoot(page, f"picker-{suffix}")
+    page.goto("/delete/?" + "&".join(f"id={image['id']}" for image in images[:3]))
+    shoot(page, f"deletemany-{suffix}")
     page.close()
+
+
+def new_images_pill(context, suffix):
+    """Scrolled down when two images arrive: the pill, the count in the title."""
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    # Room to scroll on a tall screen too (CSSOM: the page's CSP allows it);
+    # the first row just out of view, where the new tiles land.
+    page.evaluate("document.body.style.paddingBottom = '100vh'")
+    page.evaluate("window.scrollTo(0, document.querySelector('#gallery .tile')"
+                  ".getBoundingClientRect().bottom + window.scrollY + 8)")
+    arrived = []
+    for number, name in enumerate(["Tide pool.jpg", "Moss.jpg"]):
+        response = context.request.post("/api/images/", multipart={"file": {
+            "name": name, "mimeType": "image/jpeg", "buffer": picture(number, 640, 480, "JPEG"),
+        }})
+        arrived.append(response.json())
+    expect(page.locator("#new-pill")).to_have_text("2 new images — show")
+    shoot(page, f"newimages-{suffix}")
+    page.close()
+    for image in arrived:  # the other pictures show the gallery without them
+        context.request.delete(f"/api/images/{image['id']}/",
+                               headers={"Authorization": f"Bearer {image['delete_token']}"})
 
 
 def upload_page(context, suffix):
@@ -126,6 +157,7 @@ def main():
         }
         for (device, scheme), context in contexts.items():
             pages(context, images, f"{device}-{scheme}")
+            new_images_pill(context, f"{device}-{scheme}")
         # Last: these uploads add to the gallery the other pictures show.
         for (device, scheme), context in contexts.items():
             upload_page(context, f"{device}-{scheme}")

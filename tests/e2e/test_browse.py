@@ -325,3 +325,28 @@ def test_several_images_are_deleted_at_once_and_vanish_from_other_galleries(brow
     for image in images[:2]:
         expect(watcher.locator(f'[data-image-id="{image["id"]}"]')).to_have_count(0)
     assert watcher.evaluate("window.notReloaded") is True
+
+
+def test_axe_finds_nothing_serious_in_search_pages_pickers_and_the_pill(browser_of, axe_script):
+    from tests.e2e.test_accessibility import axe_problems
+
+    context = browser_of(bypass_csp=True, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto("/")
+    images = [browser_upload(context, f"mine {n}.png", n) for n in range(PAGE_SIZE * 3)]
+    problems = []
+    chosen = "&".join(f"id={image['id']}" for image in images[:3])
+    for path in ["/?q=mine&page=2", "/?q=nothing", "/view/?q=mine&page=2", "/delete/?q=mine",
+                 f"/delete/?{chosen}"]:
+        page.goto(path)
+        problems += axe_problems(page, axe_script)
+    open_gallery(page, "/?page=2")
+    api_upload(context, "new.png")
+    expect(page.locator("#new-pill")).to_be_visible()
+    problems += axe_problems(page, axe_script)
+    page.get_by_role("button", name="Русский").click()
+    for path in ["/?q=mine&page=2", "/delete/"]:
+        page.goto(path)
+        problems += axe_problems(page, axe_script)
+
+    assert not problems, "\n".join(problems)
