@@ -135,7 +135,10 @@ function applyEvent(event) {
       const last = grid.lastElementChild;
       last.remove();
       const entry = unseen.get(last.dataset.imageId);
-      if (entry) entry.item = null; // pushed onto page 2
+      if (entry) {
+        watcher.unobserve(last);
+        entry.item = null; // pushed onto page 2
+      }
     }
     updateNotice();
   } else if (event.type === "image.deleted") {
