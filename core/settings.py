@@ -230,6 +230,9 @@ MAX_DECODE_BYTES = env.int("MAX_DECODE_BYTES", default=384 * 1024 * 1024)
 MAX_CONCURRENT_DECODES = env.int("MAX_CONCURRENT_DECODES", default=2)
 DECODE_QUEUE_TIMEOUT = env.float("DECODE_QUEUE_TIMEOUT", default=10.0)
 STRIP_METADATA = env.bool("STRIP_METADATA", default=True)
+# Keep when a photo was taken and with which camera as facts on its row, read
+# from the Exif before it is stripped (never GPS: docs/privacy.md).
+KEEP_PHOTO_FACTS = env.bool("KEEP_PHOTO_FACTS", default=True)
 UPLOAD_RATE_LIMIT = env.str("UPLOAD_RATE_LIMIT", default="")
 # A private instance: uploads need an API key (X-API-Key) or a signed-in user.
 UPLOADS_REQUIRE_KEY = env.bool("UPLOADS_REQUIRE_KEY", default=False)

@@ -2,6 +2,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -106,6 +107,13 @@ class Image(models.Model):
     placeholder = models.TextField(blank=True, default="", editable=False)
     # When it is deleted by itself (expires_in on upload); None: never.
     expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Photo facts read from the Exif before it was stripped (KEEP_PHOTO_FACTS,
+    # images.metadata.facts); None: not known. `taken_at` is the camera's
+    # clock, a wall-clock time stored as if it were UTC, and `taken_at_offset`
+    # that clock's UTC offset in minutes when the camera recorded one.
+    taken_at = models.DateTimeField(null=True, blank=True, editable=False)
+    taken_at_offset = models.SmallIntegerField(null=True, blank=True, editable=False)
+    camera = models.CharField(max_length=100, null=True, blank=True, editable=False)
     # The key it was uploaded with (private instances): that key may delete it.
     api_key = models.ForeignKey(
         "ApiKey", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
@@ -118,6 +126,11 @@ class Image(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name"], name="image_unique_name"),
             models.CheckConstraint(condition=Q(width__gt=0, height__gt=0), name="image_has_pixels"),
+            models.CheckConstraint(
+                condition=Q(taken_at_offset__isnull=True)
+                | Q(taken_at_offset__gte=-14 * 60, taken_at_offset__lte=14 * 60),
+                name="image_taken_at_offset_in_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["-date", "-id"], name="image_newest_first"),
@@ -155,6 +168,30 @@ class Image(models.Model):
         if self.image_format.browsers_show:
             return self.url
         return reverse("images:original", args=[self.pk])
+
+    @property
+    def taken_at_local(self) -> datetime | None:
+        """The camera's clock when the photo was taken, naive: shown as it is,
+        never converted to a visitor's zone (the zone may not be known)."""
+        return self.taken_at.replace(tzinfo=None) if self.taken_at else None
+
+    @property
+    def taken_at_iso(self) -> str | None:
+        """ISO 8601: with the UTC offset when the camera recorded it, else
+        without (a local time in an unknown zone)."""
+        if self.taken_at is None:
+            return None
+        local = self.taken_at_local.isoformat()
+        if self.taken_at_offset is None:
+            return local
+        return local + _offset_text(self.taken_at_offset)
+
+    @property
+    def taken_at_zone(self) -> str | None:
+        """The camera clock's zone as people read it, "UTC+03:00"; None: unknown."""
+        if self.taken_at_offset is None:
+            return None
+        return "UTC" + _offset_text(self.taken_at_offset)
 
     @property
     def etag(self) -> str:
@@ -229,6 +266,12 @@ class Image(models.Model):
     @staticmethod
     def thumbnail_name(pk: int, width: int, folder: str = FOLDER) -> str:
         return f"{folder}/{pk}.w{width}.webp"
+
+
+def _offset_text(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
 
 
 class ApiKeyQuerySet(models.QuerySet):

@@ -22,6 +22,10 @@ def image_data(image: Image, *, origin: str) -> dict:
         "width": image.width,
         "height": image.height,
         "sha256": image.sha256,
+        # Read from the Exif at upload (KEEP_PHOTO_FACTS); None: not known.
+        # The camera's clock, with its UTC offset when the camera recorded one.
+        "taken_at": image.taken_at_iso,
+        "camera": image.camera,
         # Bytes every browser shows (a JPEG rendition of a HEIC), and the
         # stored bytes exactly: the same address for the formats browsers show.
         "url": origin + image.url,

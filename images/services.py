@@ -5,7 +5,7 @@ import logging
 import secrets
 import tempfile
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -54,7 +54,9 @@ def image_create(
 
     Decoding (validation, previews) happens in one of the process's decode
     slots (images.decoding), released before the database is touched.
-    Personal metadata is removed first (STRIP_METADATA). The file is named
+    Personal metadata is removed first (STRIP_METADATA); when and with what
+    the photo was taken are read before that and kept on the row
+    (KEEP_PHOTO_FACTS, images.metadata.facts). The file is named
     after the row's id, so it is written inside the transaction that inserts
     the row, and removed again if that transaction does not commit: a failure
     anywhere (validation, name clash, full disk, database) leaves neither a
@@ -102,6 +104,7 @@ def _record(
         api_key=api_key,
         expires_at=expires_at,
         placeholder=rendered.placeholder,
+        **(info.facts.as_fields() if settings.KEEP_PHOTO_FACTS else {}),
     )
     committing = False
     try:
@@ -224,7 +227,8 @@ def _without_metadata(
         return file, info
     size = cleaned.tell()
     content = File(cleaned, name=file.name)
-    return content, inspect_image(content, size=size)
+    # The facts were read before the Exif that held them was removed.
+    return content, replace(inspect_image(content, size=size), facts=info.facts)
 
 
 def _store(target: str, content: File) -> str:

@@ -26,6 +26,7 @@ from images.errors import (
     UnsupportedImage,
 )
 from images.formats import ImageFormat, by_pillow_format, labels, pillow_formats
+from images.metadata.facts import NO_FACTS, PhotoFacts, read_facts
 
 # Decoding an animation costs width × height per frame; bound the sum too.
 ANIMATION_PIXEL_FACTOR = 10
@@ -42,6 +43,8 @@ class ImageInfo:
     height: int
     size: int
     sha256: str
+    # When and with what it was taken, from the Exif (images.metadata.facts).
+    facts: PhotoFacts = NO_FACTS
 
     @property
     def content_type(self) -> str:
@@ -76,6 +79,7 @@ def inspect_image(file: IO[bytes], *, size: int) -> ImageInfo:
             image.seek(0)  # the first picture's orientation is the one shown
         if _orientation(image) in QUARTER_TURNS:
             width, height = height, width
+        facts = read_facts(image)
     _check_structure(file, image_format)
 
     file.seek(0)
@@ -87,6 +91,7 @@ def inspect_image(file: IO[bytes], *, size: int) -> ImageInfo:
         height=height,
         size=size,
         sha256=digest,
+        facts=facts,
     )
 
 
