@@ -15,7 +15,7 @@ from playwright.sync_api import expect, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.e2e.pictures import picture  # noqa: E402
+from tests.e2e.pictures import camera_exif, picture  # noqa: E402
 from tests.live_server import BASE_DIR, LiveServer  # noqa: E402
 
 OUT = BASE_DIR / "docs" / "screenshots"
@@ -30,7 +30,12 @@ PICTURES = [  # name, seed, width, height, format
     ("Lagoon.jpg", 1, 960, 720, "JPEG"), ("Sunflower field.jpg", 2, 800, 800, "JPEG"),
     ("Dusk.png", 3, 960, 600, "PNG"), ("Sea glass.webp", 4, 720, 720, "WEBP"),
     ("Evening sky.jpg", 5, 960, 640, "JPEG"), ("Coral.png", 7, 800, 600, "PNG"),
+    ("Summer holiday at the seaside with the whole family, day three: the long walk along the "
+     "cliffs to the lighthouse and back before the rain came in from the sea.jpg",
+     2, 960, 640, "JPEG"),
 ]
+# Photos with a camera's Exif: their page lists when they were taken and the camera.
+EXIF = {"Lagoon.jpg": camera_exif("Apple", "iPhone 13 Pro", "2023:02:21 14:33:08", "+03:00")}
 
 
 def seed(context) -> list[dict]:
@@ -43,7 +48,8 @@ def seed(context) -> list[dict]:
         response = context.request.post("/upload/", headers={
             "Accept": "application/json", "X-CSRFToken": token,
         }, multipart={"file": {"name": name, "mimeType": "application/octet-stream",
-                               "buffer": picture(number, width, height, fmt)}})
+                               "buffer": picture(number, width, height, fmt,
+                                                 exif=EXIF.get(name))}})
         assert response.status == 201, response.text()
         images.append(response.json()["image"])
     page.close()
@@ -66,6 +72,9 @@ def pages(context, images, suffix):
     shoot(page, f"view-{suffix}")
     page.goto(f"/images/{images[2]['id']}/")
     shoot(page, f"image-{suffix}")
+    page.keyboard.press("f")  # the viewer, over the whole window
+    expect(page.locator("#viewer")).to_be_visible()
+    shoot(page, f"viewer-{suffix}")
     page.goto("/delete/")
     shoot(page, f"delete-{suffix}")
     # Finding images: a search in the gallery, a picker, several chosen to delete.

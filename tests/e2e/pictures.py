@@ -17,7 +17,17 @@ PALETTES = [
 ]
 
 
-def picture(seed: int = 0, width: int = 480, height: int = 360, fmt: str = "PNG") -> bytes:
+def camera_exif(make: str = "Canon", model: str = "Canon EOS R6",
+                taken: str = "2024:05:01 14:03:07", offset: str = "+02:00") -> Image.Exif:
+    """The Exif of a camera's photo: when (its clock and offset) and which camera."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = make, model
+    exif.get_ifd(0x8769).update({0x9003: taken, 0x9011: offset})
+    return exif
+
+
+def picture(seed: int = 0, width: int = 480, height: int = 360, fmt: str = "PNG",
+            exif: Image.Exif | None = None) -> bytes:
     rng = random.Random(seed)
     top, bottom = PALETTES[seed % len(PALETTES)]
     image = Image.new("RGB", (width, height))
@@ -32,5 +42,8 @@ def picture(seed: int = 0, width: int = 480, height: int = 360, fmt: str = "PNG"
         shade = tuple(min(255, c + 60) for c in top)
         draw.ellipse([x - r, y - r, x + r, y + r], outline=shade, width=max(2, r // 8))
     out = io.BytesIO()
-    image.save(out, fmt, **({"quality": 88} if fmt == "JPEG" else {}))
+    options = {"quality": 88} if fmt == "JPEG" else {}
+    if exif is not None:
+        options["exif"] = exif
+    image.save(out, fmt, **options)
     return out.getvalue()
