@@ -166,6 +166,16 @@ def test_the_upload_time_is_written_in_utc_with_the_zone_named(make_image, clien
     )
 
 
+def test_the_expiry_moment_is_in_utc_in_the_tooltip_the_script_rewrites(make_image, client):
+    image = make_image("soon.png").image
+    image.expires_at = datetime.fromisoformat("2099-03-04T05:06:00+00:00")
+    image.save(update_fields=["expires_at"])
+
+    html = client.get(f"/images/{image.pk}/").content.decode()
+
+    assert 'data-local-title title="March 4, 2099, 5:06 a.m. UTC"' in html
+
+
 def test_the_facts_have_labels_that_do_not_look_alike_in_russian(upload, client):
     body = upload(jpeg_bytes(40, 24, exif=camera_exif()), "photo.jpg").json()
 
