@@ -77,7 +77,9 @@ function tile(image) {
   const placeholder = item.querySelector("img.placeholder");
   if (image.placeholder) placeholder.src = image.placeholder;
   else placeholder.remove();
-  item.querySelector(".caption").textContent = image.name;
+  const caption = item.querySelector(".caption");
+  caption.textContent = image.name;
+  caption.title = image.name; // the whole name, however the caption is clamped
   watchPreview(item);
   return item;
 }

@@ -289,9 +289,6 @@ def test_a_tile_has_the_whole_name_as_its_tooltip(new_context, api):
     expect(caption).to_have_attribute("title", image["name"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gallery.js (another part of issue 17) renders live tiles without the "
-    "caption's title; one line there fixes it: caption.title = image.name"))
 def test_a_tile_that_arrives_live_has_the_whole_name_as_its_tooltip(page, api):
     page.goto("/")
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
