@@ -150,7 +150,7 @@ def _upload(request):
     body = image_data(created.image, origin=origin)
     body["delete_token"] = created.delete_token
     body["delete_url"] = delete_link(created.image, created.delete_token, origin=origin)
-    body["duplicates"] = pipeline.duplicates_of(created.image)
+    body["duplicates"] = created.duplicates
     response = JsonResponse(body, status=201)
     response["Location"] = request.build_absolute_uri(
         reverse("api:image", args=[created.image.pk])

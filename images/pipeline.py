@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from images import keys
 from images.errors import ImageError, InvalidExpiry, NoFile, TooManyFiles
-from images.models import ApiKey, Image
+from images.models import ApiKey
 from images.ratelimit import check_upload_rate
 from images.services import CreatedImage, image_create
 
@@ -146,12 +146,6 @@ def receive_one(request, *, uploader_key: str | None = None) -> CreatedImage:
     if outcome.error is not None:
         raise outcome.error
     return outcome.created
-
-
-def duplicates_of(image: Image) -> list[int]:
-    """Ids of the other visible images with the same bytes, oldest first."""
-    same = Image.objects.visible().filter(sha256=image.sha256).exclude(pk=image.pk)
-    return list(same.order_by("id").values_list("id", flat=True))
 
 
 def status_of(outcomes: list[Outcome]) -> tuple[int, dict[str, str]]:

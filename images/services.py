@@ -40,6 +40,10 @@ NAME_CONSTRAINT = "image_unique_name"
 class CreatedImage:
     image: Image
     delete_token: str
+    # Ids of the other visible images with the same bytes, oldest first: read in
+    # the inserting transaction, so that once it commits the answer needs the
+    # database no more (a failure then would turn a stored upload into a 503).
+    duplicates: list[int]
 
 
 def image_create(
@@ -117,6 +121,10 @@ def _record(
                 _store(image.rendition_name(), ContentFile(rendered.rendition))
             image.has_thumbnails = renditions.store_previews(image, rendered)
             image.save(update_fields=["path", "has_thumbnails"])
+            duplicates = list(
+                Image.objects.visible().filter(sha256=image.sha256).exclude(pk=image.pk)
+                .order_by("id").values_list("id", flat=True)
+            )
             committing = True
     except BaseException:
         if committing:
@@ -133,7 +141,7 @@ def _record(
         image.pk, image.name, image.size, image.content_type,
         extra={"event": "image.uploaded", "image_id": image.pk, "size": image.size},
     )
-    return CreatedImage(image=image, delete_token=token)
+    return CreatedImage(image=image, delete_token=token, duplicates=duplicates)
 
 
 def image_delete(*, image: Image, actor: str) -> None:

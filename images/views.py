@@ -157,7 +157,7 @@ def _upload_one_as_json(request):
     image = created.image
     body = image_data(image, origin=origin)
     body["delete_url"] = delete_link(image, created.delete_token, origin=origin)
-    body["duplicates"] = pipeline.duplicates_of(image)
+    body["duplicates"] = created.duplicates
     response = JsonResponse({"image": body}, status=201)
     response["Location"] = request.build_absolute_uri(image.get_absolute_url())
     response["Cache-Control"] = "no-store"

@@ -180,6 +180,45 @@ def test_uploads_in_doubt_stay_remembered_while_the_database_is_away(upload, sto
     assert store.names() == []
 
 
+def test_an_upload_that_committed_answers_201_though_the_database_fails_right_after(
+    upload, store
+):
+    """Once the row is committed the answer needs no more queries: a failure then
+    (the database going away) would tell the client "not stored" about a stored
+    image, whose delete token it then never learns."""
+    import threading
+
+    from django.db import transaction
+    from django.db.models.signals import post_save
+
+    from tests.corpus import png_bytes
+
+    committed = threading.Event()
+
+    def watch(sender, instance, created, **kwargs):
+        if created:
+            transaction.on_commit(committed.set)
+
+    def database_gone(execute, sql, params, many, context):
+        if committed.is_set():
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    post_save.connect(watch, sender=Image)
+    try:
+        with connection.execute_wrapper(database_gone):
+            first = upload(png_bytes(), "a.png")
+    finally:
+        post_save.disconnect(watch, sender=Image)
+
+    assert first.status_code == 201, first.content
+    assert first.json()["duplicates"] == []
+    image = Image.objects.get()
+    assert store.names() == sorted(image.stored_names())
+    second = upload(png_bytes(), "b.png")
+    assert second.json()["duplicates"] == [image.pk]
+
+
 def test_a_failed_delete_keeps_row_and_file(client, upload, store):
     from tests.corpus import png_bytes
 
