@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from core.errors import json_error
-from images import access, pipeline, search, services
+from images import access, pipeline, search, services, sharing
 from images.errors import (
     DeleteForbidden,
     ImageError,
@@ -151,6 +151,7 @@ def _upload(request):
     body["delete_token"] = created.delete_token
     body["delete_url"] = delete_link(created.image, created.delete_token, origin=origin)
     body["duplicates"] = created.duplicates
+    body["share"] = sharing.share_of(body)
     response = JsonResponse(body, status=201)
     response["Location"] = request.build_absolute_uri(
         reverse("api:image", args=[created.image.pk])

@@ -121,10 +121,7 @@ def _record(
                 _store(image.rendition_name(), ContentFile(rendered.rendition))
             image.has_thumbnails = renditions.store_previews(image, rendered)
             image.save(update_fields=["path", "has_thumbnails"])
-            duplicates = list(
-                Image.objects.visible().filter(sha256=image.sha256).exclude(pk=image.pk)
-                .order_by("id").values_list("id", flat=True)
-            )
+            duplicates = duplicates_of(image)
             committing = True
     except BaseException:
         if committing:
@@ -142,6 +139,12 @@ def _record(
         extra={"event": "image.uploaded", "image_id": image.pk, "size": image.size},
     )
     return CreatedImage(image=image, delete_token=token, duplicates=duplicates)
+
+
+def duplicates_of(image: Image) -> list[int]:
+    """Ids of the other visible images with the same bytes, oldest first."""
+    same = Image.objects.visible().filter(sha256=image.sha256).exclude(pk=image.pk)
+    return list(same.order_by("id").values_list("id", flat=True))
 
 
 def image_delete(*, image: Image, actor: str) -> None:

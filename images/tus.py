@@ -7,7 +7,7 @@ is the specification; docs/api.md shows a session with curl and tuspy.
 A PATCH body may be at most UPLOAD_CHUNK_SIZE bytes (413 beyond): what one
 request may cost the server in memory is bounded by that, not by the file.
 The PATCH that completes an upload answers like the one-shot upload would:
-204 with Image-Id, Image-Url and Image-Delete-Token, or the one-shot
+204 with Image-Id, Image-Url, Image-Delete-Token and Image-Duplicates, or the one-shot
 upload's status and JSON error.
 
 Scripts use these routes without cookies or CSRF tokens. The Upload page's
@@ -140,6 +140,10 @@ def upload_item(request, upload_id):
     if isinstance(outcome, resumable.Finished):
         response = _state(request, outcome.upload, status=204)
         response["Image-Delete-Token"] = outcome.created.delete_token
+        # The upload's `duplicates` (ids, oldest first; empty when none).
+        response["Image-Duplicates"] = ", ".join(
+            str(pk) for pk in outcome.created.duplicates
+        )
         return response
     return _state(request, outcome, status=204)
 

@@ -8,12 +8,13 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import error_page
-from images import access, pipeline, search, services
+from images import access, keepsakes, pipeline, search, services, sharing
 from images.errors import ImageError, ImageNotFound, InvalidSearch, respond
 from images.forms import ImageIdForm, UploadForm
 from images.models import Image
@@ -98,7 +99,8 @@ def upload(request):
         context = {"sign_in_url": f"{reverse('admin:login')}?next={reverse('images:upload')}"}
         return render(request, "images/upload.html", context, status=401)
     if request.method != "POST":
-        return render(request, "images/upload.html", {"form": UploadForm()})
+        context = {"form": UploadForm(), "kept": keepsakes.recall(request)}
+        return private(render(request, "images/upload.html", context))
 
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -116,23 +118,47 @@ def upload(request):
     except ImageError as error:  # the post as a whole: a wrong key, a bad expiry
         form.add_error(None, error.message)
         return render(request, "images/upload.html", {"form": form}, status=error.status)
-    stored = [outcome.created.image for outcome in outcomes if outcome.created]
+    created = [outcome.created for outcome in outcomes if outcome.created]
     failed = [(outcome.incoming.file.name, outcome.error.message)
               for outcome in outcomes if outcome.error]
+    unused_name = form.cleaned_data["name"] if len(files) > 1 else ""
 
     if not failed:
         messages.success(
             request,
-            ngettext("Uploaded %(count)d image.", "Uploaded %(count)d images.", len(stored))
-            % {"count": len(stored)},
+            ngettext("Uploaded %(count)d image.", "Uploaded %(count)d images.", len(created))
+            % {"count": len(created)},
         )
-        target = stored[0].get_absolute_url() if len(stored) == 1 else reverse("images:gallery")
-        return see_other(target)
-    context = {"form": UploadForm(), "stored": stored, "failed": failed}
+        if unused_name:
+            messages.warning(request, unused_name_note(unused_name, len(files)))
+        keepsakes.remember(request, created)
+        return see_other("images:upload")
+    context = {
+        "form": UploadForm(),
+        "kept": [keepsakes.keepsake_of(request, item) for item in created],
+        "failed": failed,
+        "unused_name_note": unused_name_note(unused_name, len(files)) if unused_name else "",
+    }
     status, headers = pipeline.status_of(outcomes)
     response = render(request, "images/upload.html", context, status=status)
     for header, value in headers.items():
         response[header] = value
+    return private(response)
+
+
+def unused_name_note(name: str, count: int) -> str:
+    return ngettext(
+        "The display name “%(name)s” was not used: it applies to a single image, and "
+        "%(count)d was chosen. Each image keeps its file name.",
+        "The display name “%(name)s” was not used: it applies to a single image, and "
+        "%(count)d were chosen. Each image keeps its file name.",
+        count,
+    ) % {"name": name, "count": count}
+
+
+def private(response):
+    """A page that may show delete links: no cache keeps it."""
+    add_never_cache_headers(response)
     return response
 
 
@@ -158,6 +184,7 @@ def _upload_one_as_json(request):
     body = image_data(image, origin=origin)
     body["delete_url"] = delete_link(image, created.delete_token, origin=origin)
     body["duplicates"] = created.duplicates
+    body["share"] = sharing.share_of(body)
     response = JsonResponse({"image": body}, status=201)
     response["Location"] = request.build_absolute_uri(image.get_absolute_url())
     response["Cache-Control"] = "no-store"

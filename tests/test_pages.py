@@ -91,23 +91,24 @@ def test_upload_form_carries_the_csrf_token(client):
     assert 'type="file"' in html and "multiple" in html
 
 
-def test_upload_of_one_file_redirects_303_to_its_page(client, media_root):
+def test_upload_of_one_file_redirects_303_to_the_upload_page_and_its_links(client, media_root):
     response = page_upload(client, ("cat.png", png_bytes()), name="My cat.png")
 
     image = Image.objects.get()
     assert response.status_code == 303
-    assert response["Location"] == f"/images/{image.pk}/"
+    assert response["Location"] == "/upload/"
     assert image.name == "My cat.png"
     assert stored_files(media_root) == files_of_all_images() != []
+    assert f'href="/images/{image.pk}/">My cat.png</a>' in client.get("/upload/").content.decode()
 
 
-def test_upload_of_many_files_redirects_303_to_the_gallery_with_a_message(client):
+def test_upload_of_many_files_redirects_303_to_the_upload_page_with_a_message(client):
     response = page_upload(client, ("a.png", png_bytes()), ("b.jpg", jpeg_bytes()))
 
     assert response.status_code == 303
-    assert response["Location"] == "/"
+    assert response["Location"] == "/upload/"
     assert Image.objects.count() == 2
-    assert "Uploaded 2 images." in client.get("/").content.decode()
+    assert "Uploaded 2 images." in client.get("/upload/").content.decode()
 
 
 def test_upload_errors_are_shown_on_the_form_with_400(client, media_root):

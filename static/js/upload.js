@@ -4,7 +4,11 @@
 // UPLOAD_CHUNK_SIZE. Each shows its progress, can be paused, resumed and
 // cancelled, goes on where the server's bytes end after the connection drops
 // (by itself once the browser is back online), and ends with its own link or
-// message. A file begun before the page was reloaded goes on where it stopped.
+// message, and a finished one with the links to share and keep (the delete
+// link, from the last chunk's Image-Delete-Token) and, when the same bytes
+// were already in the gallery, a button that removes the new copy. Files go
+// up as soon as they are chosen, dropped or pasted. A file begun before the
+// page was reloaded goes on where it stopped.
 // Without this script the form still posts every file at once.
 // Texts come translated from the template's data-text-* attributes.
 
@@ -18,6 +22,8 @@ const section = document.getElementById("uploads");
 const queue = document.getElementById("upload-queue");
 const announcer = document.getElementById("upload-announcer");
 const itemTemplate = document.getElementById("upload-item");
+const keepTemplate = document.getElementById("keep-template");
+const nameNote = document.getElementById("name-note");
 const text = section.dataset;
 const maxSize = Number(text.maxSize);
 const chunkSize = Number(text.chunkSize);
@@ -174,16 +180,103 @@ function failed(task, error) {
   finish(task, "failed", message || text.textFailed.replace("{status}", String(response.getStatus())));
 }
 
+async function readImage(address) {
+  const answer = await fetch(address, { headers: { Accept: "application/json" } });
+  if (!answer.ok) throw new Error(String(answer.status));
+  return answer.json();
+}
+
 async function showImage(task, response) {
   release(task);
   const address = response.getHeader("Image-Url");
+  // Shown to this page only: the answer to its own last chunk.
+  const token = response.getHeader("Image-Delete-Token");
+  const duplicates = (response.getHeader("Image-Duplicates") ?? "").split(",").filter((id) => id.trim());
+  let image;
   try {
-    const answer = await fetch(address, { headers: { Accept: "application/json" } });
-    if (!answer.ok) throw new Error(String(answer.status));
-    succeed(task, await answer.json());
+    image = await readImage(address);
   } catch {
     finish(task, "failed", text.textFailed.replace("{status}", "404"));
+    return;
   }
+  succeed(task, image);
+  const others = await Promise.all(
+    duplicates.map((id) => readImage(new URL(`${id.trim()}/`, new URL("..", address))).catch(() => null)),
+  );
+  keep(task, image, address, token, others.filter(Boolean));
+}
+
+// The same strings as images/sharing.py makes for the form's page and the API.
+function escapeHtml(value) {
+  return value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" })[c]);
+}
+
+function snippets(image) {
+  const alt = image.name.replace(/[\\[\]]/g, (c) => `\\${c}`);
+  return {
+    markdown: `[![${alt}](${image.url})](${image.page_url})`,
+    html: `<a href="${escapeHtml(image.page_url)}"><img src="${escapeHtml(image.url)}" alt="${escapeHtml(image.name)}"></a>`,
+    bbcode: `[url=${image.page_url}][img]${image.url}[/img][/url]`,
+  };
+}
+
+let kept = 0;
+
+function keep(task, image, address, token, others) {
+  const block = keepTemplate.content.firstElementChild.cloneNode(true);
+  const prefix = `keep-${(kept += 1)}`;
+  for (const element of block.querySelectorAll("[id], [for], [data-copy], [aria-describedby]")) {
+    for (const attribute of ["id", "for", "data-copy", "aria-describedby"]) {
+      const value = element.getAttribute(attribute);
+      if (value?.startsWith("keep-0")) element.setAttribute(attribute, value.replace("keep-0", prefix));
+    }
+  }
+  block.id = prefix;
+  const values = { ...image, ...snippets(image), delete_url: new URL(`/delete/${image.id}/${token}/`, address).href };
+  for (const field of block.querySelectorAll("input[data-field]")) field.value = values[field.dataset.field];
+  for (const button of block.querySelectorAll("button[data-copy]")) button.hidden = false;
+  if (!token) block.querySelector(".delete-row").remove();
+  const duplicate = block.querySelector(".duplicate");
+  if (others.length > 0) {
+    const line = duplicate.querySelector(".duplicate-text");
+    const template = line.querySelector("a");
+    const links = others.map((other) => {
+      const link = template.cloneNode();
+      link.href = other.page_url;
+      link.textContent = other.name;
+      return link;
+    });
+    template.replaceWith(...links.flatMap((link, index) => (index === 0 ? [link] : [", ", link])));
+    duplicate.hidden = false;
+    const remove = duplicate.querySelector(".remove-copy");
+    remove.setAttribute("aria-describedby", task.item.querySelector(".upload-name").id);
+    if (token) remove.addEventListener("click", () => removeCopy(task, block, address, token, remove));
+    else remove.remove();
+  }
+  task.item.append(block);
+}
+
+async function removeCopy(task, block, address, token, button) {
+  button.disabled = true;
+  let status = 0;
+  try {
+    const answer = await fetch(address, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+    status = answer.status;
+  } catch {
+    // no answer: status 0
+  }
+  if (status === 204 || status === 404) {
+    const message = button.dataset.textRemoved;
+    block.querySelector(".links").remove();
+    button.remove();
+    const name = task.item.querySelector(".upload-name");
+    name.textContent = name.textContent; // its page is gone: no link
+    task.item.querySelector(".upload-preview").hidden = true;
+    finish(task, "removed", message);
+    return;
+  }
+  button.disabled = false;
+  task.item.querySelector(".upload-outcome").textContent = button.dataset.textFailed.replace("{status}", String(status));
 }
 
 function succeed(task, image) {
@@ -216,18 +309,32 @@ function finish(task, state, message) {
   announcer.textContent = `${task.file.name}: ${message}`;
 }
 
-function uploadAll(files, name = "") {
-  for (const file of files) upload(file, name);
+// The display name goes with a single file; with several it is kept for the
+// next single file, and the note says why it was not used.
+function uploadAll(files) {
+  if (files.length === 0) return;
+  const name = nameInput.value.trim();
+  const first = queue.childElementCount;
+  nameNote.hidden = !(name && files.length > 1);
+  nameNote.textContent = nameNote.hidden ? "" : nameNote.dataset.text.replace("{name}", name);
+  for (const file of files) upload(file, files.length === 1 ? name : "");
+  if (files.length === 1) nameInput.value = "";
+  // On a phone the list is below the form: bring the first new row into view.
+  queue.children[first]?.scrollIntoView({ block: "nearest" });
 }
 
+function uploadChosen() {
+  const files = [...fileInput.files];
+  fileInput.value = ""; // the same files may be chosen again
+  uploadAll(files);
+}
+
+fileInput.addEventListener("change", uploadChosen);
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  const files = [...fileInput.files];
-  uploadAll(files, files.length === 1 ? nameInput.value.trim() : "");
-  const expiry = expiryChoice.value; // the choice stays for the next files
-  form.reset();
-  expiryChoice.value = expiry;
+  uploadChosen();
 });
+dropzone.addEventListener("click", () => fileInput.click());
 
 function carriesFiles(event) {
   return Array.from(event.dataTransfer?.types ?? []).includes("Files");
@@ -261,4 +368,9 @@ window.addEventListener("beforeunload", (event) => {
   if (running > 0 || waiting.length > 0) event.preventDefault();
 });
 
+// Touch screens neither drag files nor paste them: the drop zone says "tap".
+if (window.matchMedia("(hover: none) and (pointer: coarse)").matches) {
+  dropzone.textContent = dropzone.dataset.textTouch;
+}
 dropzone.hidden = false;
+document.getElementById("upload-button").hidden = true;
