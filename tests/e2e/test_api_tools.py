@@ -71,7 +71,6 @@ def test_the_upload_page_sends_the_chosen_expiry(page):
     page.get_by_label("Images").set_input_files(
         [{"name": "brief.png", "mimeType": "image/png", "buffer": picture(3)}]
     )
-    page.get_by_role("button", name="Upload", exact=True).click()
     page.locator(".upload[data-state=done] .upload-name a").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("brief.png")

@@ -83,7 +83,6 @@ def choose(page, name: str, data: bytes):
     page.get_by_label("Images").set_input_files(
         [{"name": name, "mimeType": "image/png", "buffer": data}]
     )
-    page.get_by_role("button", name="Upload", exact=True).click()
     return page.locator(".upload").filter(has=page.locator(".upload-name", has_text=name))
 
 

@@ -30,7 +30,6 @@ def test_several_files_upload_side_by_side_each_with_its_outcome(page, browser_e
         file("notes.png", b"just some text, not a picture"),
         file("beach.jpg", picture(2, fmt="JPEG")),
     ])
-    page.get_by_role("button", name="Upload", exact=True).click()
 
     for name in ("sunrise.png", "beach.jpg"):
         done = item(page, name)
@@ -55,11 +54,76 @@ def test_several_files_upload_side_by_side_each_with_its_outcome(page, browser_e
 def test_one_file_may_get_a_display_name(page):
     page.goto("/upload/")
 
-    page.get_by_label("Images").set_input_files([file("IMG_0001.png", picture(3))])
     page.get_by_label("Display name").fill("Harbour.png")
-    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_label("Images").set_input_files([file("IMG_0001.png", picture(3))])
 
     expect(item(page, "Harbour.png")).to_have_attribute("data-state", "done")
+    expect(page.get_by_label("Display name")).to_have_value("")
+    expect(page.locator("#name-note")).to_be_hidden()
+
+
+def test_a_display_name_with_several_files_is_not_used_and_the_page_says_so(page, api):
+    page.goto("/upload/")
+
+    page.get_by_label("Display name").fill("Unused name.png")
+    page.get_by_label("Images").set_input_files(
+        [file("first.png", picture(11)), file("second.png", picture(12))]
+    )
+
+    expect(page.locator("#name-note")).to_be_visible()
+    expect(page.locator("#name-note")).to_have_text(
+        "“Unused name.png” was not used: a display name applies to a single image, and several"
+        " were chosen. Each keeps its file name."
+    )
+    expect(item(page, "first.png")).to_have_attribute("data-state", "done")
+    expect(item(page, "second.png")).to_have_attribute("data-state", "done")
+    expect(page.get_by_label("Display name")).to_have_value("Unused name.png")
+    assert "Unused name.png" not in api.names()
+
+
+def test_choosing_files_uploads_them_without_a_button(page):
+    page.goto("/upload/")
+
+    expect(page.get_by_role("button", name="Upload", exact=True)).to_be_hidden()
+    page.get_by_label("Images").set_input_files([file("at-once.png", picture(13))])
+
+    expect(item(page, "at-once.png")).to_have_attribute("data-state", "done")
+
+
+@pytest.mark.parametrize("how", ["click", "keyboard"])
+def test_the_drop_zone_opens_the_file_chooser(page, how):
+    page.goto("/upload/")
+    zone = page.get_by_role("button", name=re.compile("Drop images here"))
+
+    with page.expect_file_chooser() as chooser:
+        if how == "click":
+            zone.click()
+        else:
+            zone.focus()
+            page.keyboard.press("Enter")
+    chooser.value.set_files([file(f"chosen-by-{how}.png", picture(14))])
+
+    chosen = item(page, f"chosen-by-{how}.png")
+    expect(chosen).to_have_attribute("data-state", "done", timeout=15_000)
+
+
+def test_on_a_phone_the_progress_is_in_view_and_the_page_says_tap(new_context):
+    page = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                       device_scale_factor=2).new_page()
+    page.goto("/upload/")
+
+    zone = page.locator("#dropzone")
+    expect(zone).to_have_text(
+        "Tap here to choose images. Each one uploads as soon as it is chosen.")
+    assert "drop" not in page.locator("main").inner_text().lower()
+    assert "paste" not in page.locator("main").inner_text().lower()
+    page.get_by_label("Images").set_input_files(
+        [file(f"phone-{n}.png", picture(20 + n)) for n in range(3)]
+    )
+
+    first = item(page, "phone-0.png")
+    expect(first).to_have_attribute("data-state", "done")
+    expect(first).to_be_in_viewport()
 
 
 def test_a_slow_upload_shows_progress_and_can_be_cancelled(page, context, api):
@@ -71,7 +135,6 @@ def test_a_slow_upload_shows_progress_and_can_be_cancelled(page, context, api):
     })
 
     page.get_by_label("Images").set_input_files([file("huge.png", b"\x89PNG" + bytes(3_000_000))])
-    page.get_by_role("button", name="Upload", exact=True).click()
 
     slow = item(page, "huge.png")
     expect(slow).to_have_attribute("data-state", "uploading")
@@ -137,11 +200,14 @@ def test_without_javascript_the_form_still_uploads(new_context, browser_errors, 
     page.get_by_role("button", name="Upload", exact=True).click()
 
     expect(page.get_by_role("alert")).to_contain_text("plain.txt")
-    expect(page.get_by_role("status")).to_contain_text("plain.png")
+    expect(item(page, "plain.png")).to_have_attribute("data-state", "done")
     page.get_by_label("Images").set_input_files([file("alone.png", picture(7))])
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/images/\d+/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("alone.png")
+    expect(page).to_have_url(re.compile(r"/upload/$"))
+    expect(page.get_by_role("status").first).to_contain_text("Uploaded 1 image.")
+    expect(item(page, "alone.png").get_by_role("link", name="alone.png")).to_have_attribute(
+        "href", re.compile(r"/images/\d+/$")
+    )
     assert {"plain.png", "alone.png"} <= set(api.names())
 
 
@@ -153,7 +219,6 @@ def test_a_phone_heic_uploads_and_shows_in_the_gallery_and_on_its_page(page):
     page.get_by_label("Images").set_input_files(
         [file("IMG_4032.HEIC", heic_samples()["arrow.heic"].read_bytes(), "image/heic")]
     )
-    page.get_by_role("button", name="Upload", exact=True).click()
     done = item(page, "IMG_4032.HEIC")
     expect(done).to_have_attribute("data-state", "done", timeout=30_000)
 
