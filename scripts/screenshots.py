@@ -5,6 +5,7 @@ few pictures as one browser, and writes docs/screenshots/<page>-<device>-<scheme
 with the system's Chromium, as the browser tests use it.
 """
 
+import base64
 import re
 import sys
 import tempfile
@@ -111,15 +112,17 @@ def new_images_pill(context, suffix):
                                headers={"Authorization": f"Bearer {image['delete_token']}"})
 
 
-def upload_page(context, suffix):
-    """Two finished uploads, one refused, one on its way (a throttled network)."""
+def upload_page(context, suffix, number):
+    """Two finished uploads with their links, one refused, one on its way (a
+    throttled network). Pictures of their own per variant (`number`), so none
+    is a copy of another variant's."""
     page = context.new_page()
     page.goto("/upload/")
     page.get_by_label("Images").set_input_files([
         {"name": "Lighthouse.jpg", "mimeType": "image/jpeg",
-         "buffer": picture(5, 640, 480, "JPEG")},
+         "buffer": picture(5, 640, 480 + number, "JPEG")},
         {"name": "shopping-list.txt", "mimeType": "text/plain", "buffer": b"milk, eggs"},
-        {"name": "Pebbles.png", "mimeType": "image/png", "buffer": picture(2, 320, 240)},
+        {"name": "Pebbles.png", "mimeType": "image/png", "buffer": picture(2, 320, 240 + number)},
     ])
     expect(page.locator(".upload[data-state=done]")).to_have_count(2)
     expect(page.locator(".upload[data-state=failed]")).to_have_count(1)
@@ -141,12 +144,58 @@ def upload_page(context, suffix):
     page.close()
 
 
+def upload_links_page(context, suffix):
+    """A display name typed for two files (the note), one of them a copy of a
+    picture already in the gallery (*Already in the gallery as …*)."""
+    page = context.new_page()
+    page.goto("/upload/")
+    _name, number, width, height, fmt = PICTURES[2]
+    page.get_by_label("Images").set_input_files([
+        {"name": "IMG_2041.JPG", "mimeType": "image/jpeg",
+         "buffer": picture(number, width, height, fmt)},
+    ])
+    expect(page.locator(".upload[data-state=done] .duplicate")).to_be_visible()
+    page.get_by_label("Display name").fill("Our trip.jpg")
+    page.get_by_label("Images").set_input_files([
+        {"name": "Rock pool.png", "mimeType": "image/png", "buffer": picture(6, 300, 200)},
+        {"name": "Tide.png", "mimeType": "image/png", "buffer": picture(7, 300, 200)},
+    ])
+    expect(page.locator(".upload[data-state=done]")).to_have_count(3)
+    page.evaluate("document.activeElement.blur()")
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, f"upload-links-{suffix}")
+    page.close()
+
+
+DROP = """([name, data]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const files = new DataTransfer();
+  files.items.add(new File([bytes], name, { type: "image/png" }));
+  for (const kind of ["dragenter", "dragover", "drop"]) {
+    const init = { dataTransfer: files, bubbles: true, cancelable: true };
+    document.body.dispatchEvent(new DragEvent(kind, init));
+  }
+}"""
+
+
+def gallery_drop_page(context, suffix, number):
+    """A picture dropped on the gallery: its row in the panel, with its links."""
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    data = base64.b64encode(picture(3, 320, 200 + number)).decode()
+    page.evaluate(DROP, ["Dropped on the gallery.png", data])
+    expect(page.locator(".drop-item[data-state=done]")).to_have_count(1)
+    shoot(page, f"gallery-drop-{suffix}")
+    page.close()
+
+
 def main():
     if not CHROMIUM.exists():
         sys.exit(f"make screenshots needs Chromium at {CHROMIUM} (apt-get install -y chromium)")
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.png"):
-        if re.fullmatch(r"[a-z]+-(desktop|phone)-(light|dark)\.png", old.name):
+        if re.fullmatch(r"[a-z-]+-(desktop|phone)-(light|dark)\.png", old.name):
             old.unlink()
     with tempfile.TemporaryDirectory() as root, LiveServer(Path(root)) as server, \
             sync_playwright() as playwright:
@@ -166,8 +215,10 @@ def main():
             pages(context, images, f"{device}-{scheme}")
             new_images_pill(context, f"{device}-{scheme}")
         # Last: these uploads add to the gallery the other pictures show.
-        for (device, scheme), context in contexts.items():
-            upload_page(context, f"{device}-{scheme}")
+        for number, ((device, scheme), context) in enumerate(contexts.items()):
+            upload_page(context, f"{device}-{scheme}", number)
+            upload_links_page(context, f"{device}-{scheme}")
+            gallery_drop_page(context, f"{device}-{scheme}", number)
         browser.close()
 
 

@@ -65,7 +65,7 @@ async function send(file, item, outcome) {
       () => { status.textContent = text.textCopyFailed; },
     ),
   );
-  item.append(line(button, " ", status));
+  item.firstElementChild.append(" ", button, " ", status);
   item.append(line(link(image.delete_url, text.textDeleteLink), " — ", text.textKeep));
   if (image.duplicates.length > 0) {
     const others = await Promise.all(

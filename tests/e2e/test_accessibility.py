@@ -1,5 +1,7 @@
 """axe-core on every page, light and dark, English and Russian; motion and colour."""
 
+import base64
+
 import pytest
 
 from tests.e2e.pictures import picture
@@ -26,16 +28,36 @@ def axe_problems(page, axe_script) -> list[str]:
     return problems
 
 
+DROP = """([name, data]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const files = new DataTransfer();
+  files.items.add(new File([bytes], name, { type: "image/png" }));
+  for (const kind of ["dragenter", "dragover", "drop"]) {
+    const init = { dataTransfer: files, bubbles: true, cancelable: true };
+    document.body.dispatchEvent(new DragEvent(kind, init));
+  }
+}"""
+
+
 def upload_in_page(page):
-    """Leave the Upload page showing one finished and one refused upload."""
+    """Leave the Upload page showing two finished uploads with their links (the
+    second a copy of the first, with *Remove this copy*), the note for an unused
+    display name, and one refused upload."""
     page.goto("/upload/")
+    page.get_by_label("Display name").fill("Not used.png")
     page.get_by_label("Images").set_input_files([
         {"name": "meadow.png", "mimeType": "image/png", "buffer": picture(10)},
         {"name": "letter.png", "mimeType": "text/plain", "buffer": b"Dear reader,"},
     ])
     expect(page.locator(".upload[data-state=done]")).to_have_count(1)
+    page.get_by_label("Images").set_input_files([
+        {"name": "meadow again.png", "mimeType": "image/png", "buffer": picture(10)},
+    ])
+    expect(page.locator(".upload[data-state=done]")).to_have_count(2)
     expect(page.locator(".upload[data-state=failed]")).to_have_count(1)
-    return page.locator(".upload[data-state=done] .upload-name a").get_attribute("href")
+    expect(page.locator(".duplicate").last).to_be_visible()
+    expect(page.locator("#name-note")).to_be_visible()
+    return page.locator(".upload[data-state=done] .upload-name a").first.get_attribute("href")
 
 
 def test_axe_finds_nothing_serious_on_any_page(new_context, browser_errors, axe_script):
@@ -52,6 +74,10 @@ def test_axe_finds_nothing_serious_on_any_page(new_context, browser_errors, axe_
                  "/no-such-page/"]:
         page.goto(path)
         problems += axe_problems(page, axe_script)
+    page.goto("/")
+    page.evaluate(DROP, ["dropped.png", base64.b64encode(picture(11)).decode()])
+    expect(page.locator(".drop-item[data-state=done]")).to_have_count(1)
+    problems += axe_problems(page, axe_script)
     page.get_by_role("button", name="Русский").click()
     for path in ["/", "/upload/"]:
         page.goto(path)
