@@ -44,14 +44,14 @@ def upload_in_page(page):
     second a copy of the first, with *Remove this copy*), the note for an unused
     display name, and one refused upload."""
     page.goto("/upload/")
-    page.get_by_label("Display name").fill("Not used.png")
     page.get_by_label("Images").set_input_files([
         {"name": "meadow.png", "mimeType": "image/png", "buffer": picture(10)},
-        {"name": "letter.png", "mimeType": "text/plain", "buffer": b"Dear reader,"},
     ])
     expect(page.locator(".upload[data-state=done]")).to_have_count(1)
+    page.get_by_label("Display name").fill("Not used.png")
     page.get_by_label("Images").set_input_files([
         {"name": "meadow again.png", "mimeType": "image/png", "buffer": picture(10)},
+        {"name": "letter.png", "mimeType": "text/plain", "buffer": b"Dear reader,"},
     ])
     expect(page.locator(".upload[data-state=done]")).to_have_count(2)
     expect(page.locator(".upload[data-state=failed]")).to_have_count(1)
