@@ -174,3 +174,20 @@ def test_files_dropped_on_the_gallery_upload_and_show_their_links(page, api):
     expect(done).to_contain_text("Keep the delete link to delete the image later, from any device.")
     expect(page.locator(f'#gallery .tile[data-image-id="{image_id}"]')).to_be_visible()
     assert api.count_of(image_id) == 1
+
+
+def test_the_links_speak_russian(new_context):
+    page = new_context(locale="ru-RU").new_page()
+    page.goto("/upload/")
+    expect(page.locator("#dropzone")).to_contain_text("Перетащите изображения сюда")
+
+    images = page.get_by_label("Изображения:", exact=True)
+    images.set_input_files([file("по-русски.png", picture(908))])
+
+    row = item(page, "по-русски.png")
+    expect(row).to_have_attribute("data-state", "done")
+    expect(row.get_by_label("Ссылка для удаления", exact=True)).to_have_value(
+        re.compile(r"/delete/\d+/[\w-]+/$"))
+    expect(row.locator(".keep-note")).to_contain_text(
+        "Сохраните эту ссылку, чтобы удалить изображение позже с любого устройства.")
+    expect(row.get_by_role("button", name="Копировать", exact=True)).to_have_count(6)
