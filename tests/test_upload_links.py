@@ -5,6 +5,7 @@ once; the note for a display name that several files could not use; images
 with the same bytes; `share` in the JSON answers; Image-Duplicates in tus.
 """
 
+import logging
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils.html import escape
 
+from core.logs import JsonFormatter
 from images import sharing
 from images.models import Image
 from tests.corpus import jpeg_bytes, png_bytes
@@ -79,6 +81,18 @@ def test_the_links_are_shown_once(client):
 
     assert field(html, "delete_url") == []
     assert "/delete/" not in html.replace('href="/delete/"', "")
+
+
+def test_the_token_never_reaches_a_log_line(client, other_client, caplog):
+    caplog.set_level(logging.DEBUG)
+    page_upload(client, ("cat.png", png_bytes()))
+    (delete_url,) = field(client.get("/upload/").content.decode(), "delete_url")
+    other_client.get(delete_url)
+    other_client.post(delete_url)
+
+    formatted = "\n".join(JsonFormatter().format(record) for record in caplog.records)
+    assert "/delete/" in formatted
+    assert delete_token_of(delete_url) not in formatted
 
 
 def test_the_token_is_never_in_the_redirect(client):
