@@ -26,10 +26,10 @@ def test_the_readmes_upload_answer_has_every_field_of_a_real_one(upload):
     assert list(readme_upload_answer()) == list(response.json())
 
 
-def test_the_readmes_one_image_answer_is_that_without_the_last_three_fields(client, upload):
+def test_the_readmes_one_image_answer_is_that_without_the_last_four_fields(client, upload):
     created = upload(png_bytes()).json()
 
     shown = client.get(f"/api/images/{created['id']}/").json()
 
-    assert list(shown) == list(readme_upload_answer())[:-3]
-    assert "without the last three fields" in README
+    assert list(shown) == list(readme_upload_answer())[:-4]
+    assert "without the last four fields" in README
