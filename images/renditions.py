@@ -38,10 +38,22 @@ from images.errors import CorruptImage
 from images.formats import RENDITION, ImageFormat
 from images.models import Image
 from images.storage import discard
+from images.validation import QUARTER_TURNS
 
 logger = logging.getLogger("live_gallery.images")
 
 QUALITY = 60  # ~11 KB for a detailed 320-pixel photo: 24 tiles stay well under 300 KB
+# libwebp's effort, 0–6: 4 (its default) is 2–3× the time of 2 for 6–8% fewer
+# bytes; every visitor pays the bytes, the upload pays the time once and is
+# still well within the speed target (docs/performance.md, "Previews").
+WEBP_METHOD = 4
+# A preview is at most this many times as tall as it is wide.
+TALLEST = 4
+# Shrinking first by a whole factor with a box filter while the picture stays
+# at least this many times the target size, then Lanczos: Pillow's default
+# for `thumbnail`, indistinguishable from Lanczos alone (docs/performance.md).
+REDUCING_GAP = 2.0
+ORIENTATION = 0x0112
 PLACEHOLDER_SIZE = 16
 PLACEHOLDER_QUALITY = 40
 PLACEHOLDER_MAX_LENGTH = 1000
@@ -69,8 +81,8 @@ def render(content, image_format: ImageFormat) -> Rendered:
         frame.load()
         rendition = _rendition(frame)
     try:
-        frame = _reduced(frame)
-        previews = [_preview(frame, width) for width in settings.PREVIEW_WIDTHS]
+        frame, displayed = _reduced(frame)
+        previews = _previews(frame, displayed)
     except Exception as exc:  # a preview is a nicety; never fail the upload for it
         logger.warning("no preview: %r", exc)
         return Rendered(previews=None, placeholder="", rendition=rendition)
@@ -109,28 +121,72 @@ def _rendition(frame) -> bytes:
 
 
 def _reduced(frame):
-    """The first frame, oriented, no larger than the widest preview."""
+    """The first frame, oriented, as wide as the widest preview (or as it is),
+    and the size of the whole picture as displayed."""
     alpha = _has_alpha(frame)
-    # Formats that can decode at a reduced scale (JPEG: libjpeg) do: far
-    # less memory and time; for the others this does nothing.
+    displayed = frame.size
     widest = max(settings.PREVIEW_WIDTHS)
-    frame.draft("RGB", (widest, widest))
+    # The bound is on the width as displayed: a quarter-turned photo's
+    # stored height. Bounding the stored width made a portrait photo's
+    # "640w" preview 480 pixels wide.
+    turned = _orientation(frame) in QUARTER_TURNS
+    box = (widest * TALLEST, widest) if turned else (widest, widest * TALLEST)
+    if turned:
+        displayed = displayed[::-1]
+    target = _fitted(frame.size, box)
+    # Formats that can decode at a reduced scale (JPEG: libjpeg's DCT
+    # scaling, by 1/2, 1/4 or 1/8) decode just large enough for `target`:
+    # far less memory and time; for the others this does nothing. Neither
+    # side asks for more than `widest`, so the scale is never smaller than
+    # the one images.formats.jpeg counts the memory of.
+    frame.draft("RGB", (target[0], min(target[1], widest)) if not turned
+                else (min(target[0], widest), target[1]))
     frame.seek(0)
     frame.load()
     if frame.mode not in ("L", "RGB", "RGBA", "LA"):
         # Palettes, 16-bit grey, CMYK: resized well only once converted.
         frame = frame.convert("RGBA" if alpha else "RGB")
-    # Reduced in place: a box-filter step by a whole factor, then Lanczos; no
-    # full-size copy is kept beside the decoded canvas.
-    frame.thumbnail((widest, widest * 4), PILImage.Resampling.LANCZOS)
-    return ImageOps.exif_transpose(frame.convert("RGBA" if alpha else "RGB"))
+    if frame.size != target:
+        # A box-filter step by a whole factor while the picture stays at
+        # least REDUCING_GAP times the target, then Lanczos; the decoded
+        # canvas is freed as soon as this smaller picture replaces it.
+        frame = frame.resize(target, PILImage.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    if frame.mode != ("RGBA" if alpha else "RGB"):
+        frame = frame.convert("RGBA" if alpha else "RGB")
+    ImageOps.exif_transpose(frame, in_place=True)
+    return frame, displayed
 
 
-def _preview(frame, width: int) -> bytes:
-    preview = frame.copy()
-    preview.thumbnail((width, width * 4), PILImage.Resampling.LANCZOS)
+def _fitted(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """`size` shrunk to fit `box`, aspect kept, never enlarged (as `thumbnail`)."""
+    scale = min(box[0] / size[0], box[1] / size[1], 1)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _orientation(frame) -> int:
+    try:
+        return frame.getexif().get(ORIENTATION, 1)
+    except Exception:  # a broken Exif is no orientation: viewers ignore it too
+        return 1
+
+
+def _previews(frame, displayed: tuple[int, int]) -> list[bytes]:
+    """One WebP per width of PREVIEW_WIDTHS, widest first, each made from the
+    next wider one (the first is `frame` itself), in the settings' order.
+    Sizes come from the whole picture's (`displayed`), so rounding does not add up."""
+    made = {}
+    source = frame
+    for width in sorted(settings.PREVIEW_WIDTHS, reverse=True):
+        size = _fitted(displayed, (width, width * TALLEST))
+        if size != source.size:
+            source = source.resize(size, PILImage.Resampling.LANCZOS)
+        made[width] = _webp(source)
+    return [made[width] for width in settings.PREVIEW_WIDTHS]
+
+
+def _webp(picture) -> bytes:
     buffer = io.BytesIO()
-    preview.save(buffer, "WEBP", quality=QUALITY, method=4)
+    picture.save(buffer, "WEBP", quality=QUALITY, method=WEBP_METHOD)
     return buffer.getvalue()
 
 

@@ -116,3 +116,14 @@ def test_the_gallery_shows_previews_with_srcset(client, upload):
 
     assert f'src="/image/{body["id"]}/w320.webp"' in html
     assert f"/image/{body['id']}/w640.webp 640w" in html
+
+
+@pytest.mark.parametrize(("width", "expected"), [(320, (320, 427)), (640, (640, 853))])
+def test_a_turned_photo_is_previewed_at_its_displayed_width(client, upload, width, expected):
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # stored 1600 × 1200, displayed 1200 × 1600
+    body = upload(jpeg_bytes(width=1600, height=1200, exif=exif.tobytes())).json()
+
+    preview = picture(body_of(client.get(f"/image/{body['id']}/w{width}.webp")))
+
+    assert preview.size == expected
