@@ -7,6 +7,10 @@ daphne processes). Commands:
     {"op": "create", "path": "...", "name": "...", "content_type": "..."}
         images.services.image_create on that file, as a view would call it:
         {"seconds": ..., "id": ...}
+    {"op": "previews", "path": "...", "content_type": "..."}
+        images.renditions.render on that file, as an upload makes its previews
+        (decode, orient, resize, encode both widths and the placeholder):
+        {"seconds": ..., "bytes": {width: n}, "sizes": {width: [w, h]}}
     {"op": "bulk", "count": 10000}
         insert that many rows (no files), one second apart, then VACUUM ANALYZE
     {"op": "queries", "paths": ["/", "/?page=417"]}
@@ -48,6 +52,37 @@ def create(path: str, name: str, content_type: str) -> dict:
         created = image_create(file=upload, name=name)
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "id": created.image.pk}
+
+
+def previews(path: str, content_type: str, keep: str | None = None) -> dict:
+    """`keep`: a folder to write the previews to, as w<width>.webp."""
+    import io
+
+    from django.conf import settings
+    from PIL import Image as Picture
+
+    from images import renditions
+    from images.formats import by_content_type
+
+    with open(path, "rb") as data:
+        started = time.perf_counter()
+        rendered = renditions.render(data, by_content_type(content_type))
+        seconds = time.perf_counter() - started
+    if rendered.previews is None:
+        raise RuntimeError(f"no previews made of {path}")
+    sizes = {}
+    for width, preview in zip(settings.PREVIEW_WIDTHS, rendered.previews, strict=True):
+        with Picture.open(io.BytesIO(preview)) as picture:
+            sizes[width] = list(picture.size)
+        if keep:
+            Path(keep, f"w{width}.webp").write_bytes(preview)
+    return {
+        "seconds": seconds,
+        "bytes": dict(zip(settings.PREVIEW_WIDTHS, map(len, rendered.previews), strict=True)),
+        "sizes": sizes,
+        "quality": renditions.QUALITY,
+        "method": renditions.WEBP_METHOD,
+    }
 
 
 def bulk(count: int) -> dict:
@@ -138,7 +173,13 @@ def profile(paths: dict, requests: int) -> dict:
     return answer
 
 
-COMMANDS = {"create": create, "bulk": bulk, "queries": queries, "profile": profile}
+COMMANDS = {
+    "create": create,
+    "previews": previews,
+    "bulk": bulk,
+    "queries": queries,
+    "profile": profile,
+}
 
 
 def main():

@@ -142,6 +142,27 @@ def png_near(target: int, width: int, height: int, seed: int = 2) -> Path:
     return _cached(f"{GENERATOR}-png-{target}-{width}x{height}.png", make)
 
 
+def camera_jpeg() -> Path:
+    """A 12-megapixel camera-like JPEG: 4000×3000 at quality 90, with an EXIF
+    orientation that turns it to portrait (6), as phones write them."""
+
+    def make():
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        exif[0x010F] = "Bench"
+        return _encode(photo((4000, 3000), seed=7), "JPEG", quality=90, exif=exif.tobytes())
+
+    return _cached(f"{GENERATOR}-camera-4000x3000-q90-o6.jpg", make)
+
+
+def large_png() -> Path:
+    """A 6-megapixel photo saved as PNG (3000×2000, ~9 MB): PNG has no reduced decode."""
+    return _cached(
+        f"{GENERATOR}-large-3000x2000.png",
+        lambda: _encode(photo((3000, 2000), seed=8, detail=0.75, grain=5), "PNG"),
+    )
+
+
 def tiny_png(n: int) -> bytes:
     """A 64×64 PNG, different for every n: the cheapest real upload."""
     return _encode(Image.new("RGB", (64, 64), (n * 37 % 256, n * 91 % 256, 128)), "PNG")

@@ -20,6 +20,7 @@ MB_PER_MIB = 1.048576
 SECTION_TITLES = {
     "serving": "1. Image bytes",
     "throughput": "1b. Page throughput: the HTTP tier",
+    "previews": "1c. Previews against libvips",
     "thumbnails": "2. Gallery thumbnails",
     "scale": "3. A gallery of 10,000 images",
     "fanout": "4. Live fan-out",
@@ -176,6 +177,20 @@ def _jpeg_rows(r: dict) -> list:
     ]
 
 
+def _preview_rows(r: dict) -> list:
+    jpeg, png = r["jpeg"], r["png"]
+    return [
+        (
+            f"Both previews of a 12 MP camera JPEG and of a {png['pixels']} PNG vs "
+            "`vipsthumbnail` making the same sizes (median)",
+            "≤ 1.5×",
+            f"JPEG {jpeg['ratio']}× ({jpeg['ms']['ours']:.0f} vs {jpeg['ms']['vips']:.0f} ms), "
+            f"PNG {png['ratio']}× ({png['ms']['ours']:.0f} vs {png['ms']['vips']:.0f} ms)",
+            _met(r["worst_ratio"] <= 1.5),
+        )
+    ]
+
+
 def _memory_rows(r: dict) -> list:
     per = r["per_socket_kib"]
     return [
@@ -287,6 +302,7 @@ def _load_label(r: dict, load: str) -> str:
 TARGET_ROWS = {
     "serving": _serving_rows,
     "throughput": lambda r: _throughput_rows(r) + _jpeg_rows(r),
+    "previews": _preview_rows,
     "memory": _memory_rows,
     "thumbnails": _thumbnail_rows,
     "scale": _scale_rows,
@@ -420,6 +436,60 @@ Tiles declare `sizes="{r["sizes_attribute"]}"`: a 1× desktop browser wants 256 
 
 Thumbnail type: {", ".join(r["thumbnail_types"])}. The page showed exactly the uploaded images:
 {shown}. KB = 1,000 bytes.
+"""
+
+
+PREVIEW_FILES = {
+    "jpeg": "12 MP camera JPEG (4000×3000, q90, EXIF-turned to portrait)",
+    "png": "photo PNG",
+}
+
+
+def render_previews(r: dict, duration: int) -> str:
+    rows = []
+    for label, name in PREVIEW_FILES.items():
+        f = r[label]
+        ms = f["ms"]
+        codec = ms["vips"] - ms["vips start-up"]
+        rows.append([
+            f"{name}, {f['pixels']}, {_size(f['file_bytes'])}",
+            f"**{ms['ours']:.0f}**",
+            f"{ms['vips']:.0f} (start-up {ms['vips start-up']:.0f})",
+            f"{ms['vips, 1 thread']:.0f}",
+            f"**{f['ratio']}×**",
+            f"{f['ratio_one_thread']}×",
+            f"{f['ratio_codec']}× ({codec:.0f} ms)" if f["ratio_codec"] else "—",
+        ])
+    quality_rows = []
+    for label, name in PREVIEW_FILES.items():
+        f = r[label]
+        ours, vips = f["bytes"]["ours"], f["bytes"]["vips"]
+        quality_rows.append([
+            name,
+            "×".join(map(str, f["sizes_640"]["ours"])),
+            "×".join(map(str, f["sizes_640"]["vips"])),
+            f"{f['psnr_640_db']['ours']} / {f['psnr_640_db']['vips']}",
+            f"{ours['320'] / KB:.1f} / {vips['320'] / KB:.1f}",
+            f"{ours['640'] / KB:.1f} / {vips['640'] / KB:.1f}",
+        ])
+    jpeg = r["jpeg"]
+    settings = f"quality {jpeg['quality']}, effort {jpeg['effort']}"
+    return f"""Both WebP previews (320w and 640w, {settings}) of one upload: ours is
+`images.renditions.render` in a helper process, as an upload calls it (one decode, both previews
+and the placeholder); libvips is Debian's `vipsthumbnail`, one run per width with
+the same settings (`--size <w>x -o out.webp[Q={jpeg["quality"]},effort={jpeg["effort"]},strip]`),
+by default (a thread per CPU) and with `VIPS_CONCURRENCY=1`; "start-up" is the same two runs on a
+64×64 PNG, and "codec" the default runs less it. {r["rounds"]} rounds, arms alternating, medians
+(bench/previews.py).
+
+{_table(["file", "ours ms", "vipsthumbnail ms", "vips, 1 thread ms", "ours vs vips",
+         "vs 1 thread", "vs vips less start-up"], rows)}
+
+Quality: PSNR of each 640w preview against the whole file decoded at full size, turned and
+shrunk by Lanczos to the same size (WebP's own loss dominates both), and bytes (KB = 1,000):
+
+{_table(["file", "ours 640w", "vips 640w", "PSNR dB ours / vips", "320w KB ours / vips",
+         "640w KB ours / vips"], quality_rows)}
 """
 
 
@@ -741,6 +811,7 @@ median **{d["median_s"]} s**, max **{d["max_s"]} s** over {d["deletes"]} deletes
 RENDERERS = {
     "serving": render_serving,
     "throughput": render_throughput,
+    "previews": render_previews,
     "memory": render_memory,
     "thumbnails": render_thumbnails,
     "scale": render_scale,

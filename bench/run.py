@@ -10,7 +10,7 @@ temporary folder and in throwaway databases `lg_bench_<pid>*`, removed at the
 end, also after a failure or Ctrl-C. Results go to bench/results/ as JSON
 (git-ignored) and are rendered into docs/performance.md.
 
-Sections (each a module of this folder): serving, throughput, thumbnails,
+Sections (each a module of this folder): serving, throughput, previews, thumbnails,
 scale, fanout, memory (live_memory.py), uploads, resumable, pool, s3 (objectstore.py).
 `bench/plots.py` draws the figures of docs/performance/ from the same results.
 A section that fails is reported as such; the others still run.
@@ -43,6 +43,7 @@ import nginx  # noqa: E402
 import objectstore  # noqa: E402
 import plots  # noqa: E402
 import pool  # noqa: E402
+import previews  # noqa: E402
 import psycopg  # noqa: E402
 import report  # noqa: E402
 import resumable  # noqa: E402
@@ -64,6 +65,7 @@ from lib import (  # noqa: E402
 SECTIONS = {
     "serving": serving.run,
     "throughput": throughput.run,
+    "previews": previews.run,
     "thumbnails": thumbnails.run,
     "scale": scale.run,
     "fanout": fanout.run,
@@ -89,7 +91,12 @@ PACKAGES = (
     "pillow",
     "websockets",
 )
-APT_PACKAGES = {"nginx": "nginx-light", "wrk": "wrk", "envsubst": "gettext-base"}
+APT_PACKAGES = {
+    "nginx": "nginx-light",
+    "wrk": "wrk",
+    "envsubst": "gettext-base",
+    "vipsthumbnail": "libvips-tools",
+}
 
 
 class Bench:
@@ -156,12 +163,14 @@ class Bench:
 # --- set-up -------------------------------------------------------------------
 
 
-def tools(install: bool) -> dict:
-    found = {
-        "nginx": nginx.binary(),
-        "wrk": shutil.which("wrk"),
-        "envsubst": shutil.which("envsubst"),
+def found_tools() -> dict:
+    return {
+        name: nginx.binary() if name == "nginx" else shutil.which(name) for name in APT_PACKAGES
     }
+
+
+def tools(install: bool) -> dict:
+    found = found_tools()
     missing = [APT_PACKAGES[name] for name, path in found.items() if path is None]
     if missing and install and os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"bench: installing {' '.join(missing)} with apt-get", flush=True)
@@ -173,11 +182,7 @@ def tools(install: bool) -> dict:
         if subprocess.run(command, **quiet).returncode != 0:
             subprocess.run(["apt-get", "update"], **quiet)
             subprocess.run(command, **quiet)
-        found = {
-            "nginx": nginx.binary(),
-            "wrk": shutil.which("wrk"),
-            "envsubst": shutil.which("envsubst"),
-        }
+        found = found_tools()
     for name, path in found.items():
         if path is None:
             print(
@@ -295,6 +300,9 @@ def machine(found: dict, database_url: str, redis_url: str | None) -> dict:
             versions[package] = "missing"
     versions["nginx"] = first_line([found["nginx"], "-v"]) if found["nginx"] else "missing"
     versions["wrk"] = first_line(["wrk", "-v"]) if found["wrk"] else "missing"
+    versions["libvips"] = (
+        first_line([found["vipsthumbnail"], "--version"]) if found["vipsthumbnail"] else "missing"
+    )
     with psycopg.connect(f"{database_url}/postgres") as connection:
         versions["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
     versions["redis-server"] = first_line(["redis-server", "--version"]) if redis_url else "missing"
@@ -317,6 +325,7 @@ def needs(section: str, found: dict) -> list[str]:
         "throughput": ["nginx", "wrk", "envsubst"],
         "pool": ["wrk"],
         "s3": ["nginx", "wrk", "envsubst"],
+        "previews": ["vipsthumbnail"],
     }.get(section, [])
     return [tool for tool in wanted if found.get(tool) is None]
 
@@ -358,6 +367,8 @@ def prepared(args, found: dict, results: dict):
         media.gallery_photos(thumbnails.PAGE)
         uploads.files(bench)
         media.png_near(500_000, 640, 800)
+        media.camera_jpeg()
+        media.large_png()
         results["timings_s"]["test images"] = round(time.monotonic() - step, 1)
         yield bench
 
