@@ -254,10 +254,13 @@ FILE_UPLOAD_TEMP_DIR = str(UPLOAD_TEMP_DIR)
 # (nginx's body limit for that route is the same number).
 UPLOAD_EXPIRY = env.int("UPLOAD_EXPIRY", default=24 * 60 * 60)
 UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=4 * 1024 * 1024)
-# Widths of the WebP previews made once per image at upload (images.thumbnails),
+# Widths of the WebP previews made once per image at upload (images.renditions),
 # offered to browsers as srcset. Not an environment setting: images stored
 # before a change would lack previews of the new widths.
 PREVIEW_WIDTHS = (320, 640)
+# An animation's moving preview is made at one width only (its cost grows
+# with every frame): the smallest, what a 1× screen's tile shows.
+ANIMATED_PREVIEW_WIDTH = PREVIEW_WIDTHS[0]
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 for _name in ("MAX_UPLOAD_SIZE", "UPLOAD_BODY_MARGIN", "MAX_IMAGE_PIXELS", "MAX_IMAGE_FRAMES",

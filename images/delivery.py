@@ -112,6 +112,19 @@ async def thumbnail_bytes(request, pk: int, width: int):
     )
 
 
+async def animated_preview_bytes(request, pk: int, width: int):
+    """An animation's moving gallery preview (animated WebP), served as the still ones."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    image = await _image_or_none(pk, "has_animated_preview")
+    if image is None or not image.has_animated_preview or width != settings.ANIMATED_PREVIEW_WIDTH:
+        return await sync_to_async(page_not_found)(request)
+    etag = f'"{image.sha256}-a{width}"'
+    return await _serve(
+        request, image.animated_preview_name(), "image/webp", etag, cache=_cache_control(image)
+    )
+
+
 def _cache_control(image: Image) -> str:
     """Cached for good, unless the image expires: then no longer than it lives."""
     if image.expires_at is None:

@@ -102,6 +102,9 @@ class Image(models.Model):
     delete_token_digest = models.CharField(max_length=64, editable=False)
     uploader_digest = models.CharField(max_length=64, blank=True, editable=False)
     has_thumbnails = models.BooleanField(default=False, editable=False)
+    # An animation also has an animated preview, shown where motion is welcome
+    # (images.renditions); its previews above are its first frame.
+    has_animated_preview = models.BooleanField(default=False, editable=False)
     # A tiny stand-in painted before the preview arrives: a WebP data: URI of a
     # few hundred bytes (images.renditions); empty when none could be made.
     placeholder = models.TextField(blank=True, default="", editable=False)
@@ -220,6 +223,13 @@ class Image(models.Model):
         widths = settings.PREVIEW_WIDTHS
         return ", ".join(f"{self._preview_url(width)} {width}w" for width in widths)
 
+    @property
+    def animated_preview_url(self) -> str | None:
+        """The moving gallery preview of an animation (WebP); None for a still image."""
+        if not self.has_animated_preview:
+            return None
+        return reverse("images:animated_preview", args=[self.pk, settings.ANIMATED_PREVIEW_WIDTH])
+
     def _preview_url(self, width: int) -> str:
         if not self.has_thumbnails:
             return self.url
@@ -235,6 +245,9 @@ class Image(models.Model):
     def preview_name(self, width: int) -> str:
         return self.thumbnail_name(self.pk, width, folder=self.folder)
 
+    def animated_preview_name(self) -> str:
+        return self.animation_name(self.pk, settings.ANIMATED_PREVIEW_WIDTH, folder=self.folder)
+
     def rendition_name(self) -> str:
         """The full-size rendition of a format browsers do not show."""
         return self.storage_name(self.pk, formats.RENDITION.content_type, folder=self.folder)
@@ -243,6 +256,8 @@ class Image(models.Model):
         """Every file that belongs to this image: the original, its rendition, its previews."""
         widths = settings.PREVIEW_WIDTHS if self.has_thumbnails else ()
         names = [self.preview_name(width) for width in widths]
+        if self.has_animated_preview:
+            names.append(self.animated_preview_name())
         if not self.image_format.browsers_show:
             names.insert(0, self.rendition_name())
         return [self.path, *names] if self.path else names
@@ -256,7 +271,8 @@ class Image(models.Model):
         thumbnails = [
             cls.thumbnail_name(pk, width, folder=folder) for width in settings.PREVIEW_WIDTHS
         ]
-        return [*names, *thumbnails]
+        animation = cls.animation_name(pk, settings.ANIMATED_PREVIEW_WIDTH, folder=folder)
+        return [*names, *thumbnails, animation]
 
     @staticmethod
     def storage_name(pk: int, content_type: str, folder: str = FOLDER) -> str:
@@ -266,6 +282,12 @@ class Image(models.Model):
     @staticmethod
     def thumbnail_name(pk: int, width: int, folder: str = FOLDER) -> str:
         return f"{folder}/{pk}.w{width}.webp"
+
+    @staticmethod
+    def animation_name(pk: int, width: int, folder: str = FOLDER) -> str:
+        """The animated preview: `a` for animated where the stills have `w`
+        (nginx's preview location serves both, deploy/nginx)."""
+        return f"{folder}/{pk}.a{width}.webp"
 
 
 def _offset_text(minutes: int) -> str:

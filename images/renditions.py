@@ -7,6 +7,9 @@ show (HEIC) a full-size rendition for `/image/<id>`.
   `images/<id>.w<width>.webp` and deleted with the image. One that cannot be
   made is logged and skipped: the gallery then shows the original, and the
   upload never fails because of it.
+- **Animated preview**: for an animation, also a moving WebP of its first
+  frames (images.animation), stored as `images/<id>.a<width>.webp`; like the
+  still previews a nicety, skipped when it cannot be made.
 - **Placeholder**: the picture shrunk to PLACEHOLDER_SIZE pixels on its long
   side, as a WebP `data:` URI of a few hundred bytes, kept on the row
   (docs/api.md says why this rather than BlurHash).
@@ -34,6 +37,7 @@ from django.core.files.storage import default_storage
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from images.animation import animated_preview
 from images.errors import CorruptImage
 from images.formats import RENDITION, ImageFormat
 from images.models import Image
@@ -68,6 +72,7 @@ class Rendered:
     previews: list[bytes] | None
     placeholder: str
     rendition: bytes | None
+    animation: bytes | None = None
 
 
 def render(content, image_format: ImageFormat) -> Rendered:
@@ -76,32 +81,47 @@ def render(content, image_format: ImageFormat) -> Rendered:
     # Not `with`: the decoded canvas must be freed as soon as a smaller
     # picture replaces it, not when the file is done with (the caller closes it).
     frame = PILImage.open(content)
-    rendition = None
+    rendition = animation = None
     if not image_format.browsers_show:
         frame.load()
         rendition = _rendition(frame)
+    elif image_format.animates:
+        try:
+            animation = animated_preview(frame)
+        except Exception as exc:  # the still previews are enough
+            logger.warning("no animated preview: %r", exc)
     try:
         frame, displayed = _reduced(frame)
         previews = _previews(frame, displayed)
     except Exception as exc:  # a preview is a nicety; never fail the upload for it
         logger.warning("no preview: %r", exc)
         return Rendered(previews=None, placeholder="", rendition=rendition)
-    return Rendered(previews=previews, placeholder=_placeholder(frame), rendition=rendition)
+    return Rendered(
+        previews=previews, placeholder=_placeholder(frame), rendition=rendition,
+        animation=animation,
+    )
 
 
-def store_previews(image: Image, rendered: Rendered) -> bool:
-    """Write the previews of `image`; True if every one was stored."""
+def store_previews(image: Image, rendered: Rendered) -> None:
+    """Write the previews of `image` and say which it has (`has_thumbnails`,
+    `has_animated_preview`); the caller saves the row."""
+    image.has_thumbnails = image.has_animated_preview = False
     if rendered.previews is None:
-        return False
+        return
     names = [image.preview_name(width) for width in settings.PREVIEW_WIDTHS]
+    files = list(zip(names, rendered.previews, strict=True))
+    if rendered.animation is not None:
+        names.append(image.animated_preview_name())
+        files.append((names[-1], rendered.animation))
     try:
-        for name, data in zip(names, rendered.previews, strict=True):
+        for name, data in files:
             default_storage.save(name, ContentFile(data))
     except Exception as exc:  # no room for previews: the gallery shows the original
         logger.warning("no preview for image %s: %r", image.pk, exc)
         discard(names)
-        return False
-    return True
+        return
+    image.has_thumbnails = True
+    image.has_animated_preview = rendered.animation is not None
 
 
 def _rendition(frame) -> bytes:

@@ -36,6 +36,11 @@ def image_data(image: Image, *, origin: str) -> dict:
         # Gallery previews (WebP, first frame); the original's URL when none could be made.
         "thumbnail_url": origin + image.thumbnail_url,
         "thumbnail_2x_url": origin + image.thumbnail_2x_url,
+        # An animation's moving preview (animated WebP), null for a still image
+        # or one too large to animate (the previews above are its first frame).
+        "animated_thumbnail_url": (
+            origin + image.animated_preview_url if image.animated_preview_url else None
+        ),
     }
 
 
@@ -44,9 +49,12 @@ def delete_link(image: Image, token: str, *, origin: str) -> str:
     return origin + reverse("images:delete_link", args=[image.pk, token])
 
 
-URL_KEYS = ("url", "original_url", "page_url", "thumbnail_url", "thumbnail_2x_url")
+URL_KEYS = (
+    "url", "original_url", "page_url", "thumbnail_url", "thumbnail_2x_url",
+    "animated_thumbnail_url",
+)
 
 
 def with_origin(data: dict, origin: str) -> dict:
     """Make the URLs of an image_data(…, origin="") absolute for one client."""
-    return {**data, **{key: origin + data[key] for key in URL_KEYS}}
+    return {**data, **{key: origin + data[key] for key in URL_KEYS if data.get(key)}}

@@ -119,8 +119,8 @@ def _record(
             )
             if rendered.rendition is not None:
                 _store(image.rendition_name(), ContentFile(rendered.rendition))
-            image.has_thumbnails = renditions.store_previews(image, rendered)
-            image.save(update_fields=["path", "has_thumbnails"])
+            renditions.store_previews(image, rendered)
+            image.save(update_fields=["path", "has_thumbnails", "has_animated_preview"])
             duplicates = duplicates_of(image)
             committing = True
     except BaseException:

@@ -16,4 +16,8 @@ urlpatterns = [
     path("image/<int:pk>", delivery.image_bytes, name="bytes"),
     path("image/<int:pk>/original", delivery.original_bytes, name="original"),
     path("image/<int:pk>/w<int:width>.webp", delivery.thumbnail_bytes, name="thumbnail"),
+    path(
+        "image/<int:pk>/a<int:width>.webp", delivery.animated_preview_bytes,
+        name="animated_preview",
+    ),
 ]

@@ -24,6 +24,8 @@ class ImageFormat:
       personal metadata, True if anything was removed (images.metadata).
     - `browsers_show`: whether current Chromium, Firefox and Safari show it
       in an <img>; if not, a rendition is made at upload for `/image/<id>`.
+    - `animates`: whether browsers play its animations; an animated upload
+      then also gets an animated preview (images.animation).
     - `decode_bytes(picture) -> int`: what validating and previewing it holds
       at its peak beside the fixed share, from the opened header alone
       (images.decoding).
@@ -40,6 +42,7 @@ class ImageFormat:
     other_extensions: tuple[str, ...] = ()
     opened_as: tuple[str, ...] = ()
     browsers_show: bool = True
+    animates: bool = False
     check_structure: Callable[[BinaryIO], None] | None = None
 
     @property

@@ -1,5 +1,6 @@
 """GIF, still or animated."""
 
+from images import animation
 from images.decoding import still_bytes
 from images.formats.base import ImageFormat
 from images.metadata import gif
@@ -12,7 +13,7 @@ ANIMATED_BYTES_PER_PIXEL = 13
 
 def decode_bytes(picture) -> int:
     if getattr(picture, "n_frames", 1) > 1:
-        return picture.width * picture.height * ANIMATED_BYTES_PER_PIXEL
+        return picture.width * picture.height * ANIMATED_BYTES_PER_PIXEL + animation.HELD_BYTES
     return still_bytes(picture)
 
 
@@ -23,4 +24,5 @@ FORMAT = ImageFormat(
     pillow_formats=("GIF",),
     strip_metadata=gif.strip,
     decode_bytes=decode_bytes,
+    animates=True,
 )

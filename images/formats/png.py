@@ -1,5 +1,6 @@
 """PNG (and animated PNG)."""
 
+from images import animation
 from images.decoding import pixel_bytes, still_bytes
 from images.formats.base import ImageFormat
 from images.metadata import png
@@ -11,7 +12,8 @@ APNG_CANVASES = 3
 
 def decode_bytes(picture) -> int:
     if getattr(picture, "n_frames", 1) > 1:
-        return picture.width * picture.height * APNG_CANVASES * pixel_bytes(picture.mode)
+        canvases = picture.width * picture.height * APNG_CANVASES * pixel_bytes(picture.mode)
+        return canvases + animation.HELD_BYTES
     return still_bytes(picture)
 
 
@@ -22,4 +24,5 @@ FORMAT = ImageFormat(
     pillow_formats=("PNG",),
     strip_metadata=png.strip,
     decode_bytes=decode_bytes,
+    animates=True,
 )

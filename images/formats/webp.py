@@ -1,5 +1,6 @@
 """WebP, still or animated, lossy or lossless."""
 
+from images import animation
 from images.formats.base import ImageFormat
 from images.metadata import webp
 
@@ -10,7 +11,8 @@ BYTES_PER_PIXEL = 17
 
 
 def decode_bytes(picture) -> int:
-    return picture.width * picture.height * BYTES_PER_PIXEL
+    held = animation.HELD_BYTES if getattr(picture, "n_frames", 1) > 1 else 0
+    return picture.width * picture.height * BYTES_PER_PIXEL + held
 
 
 FORMAT = ImageFormat(
@@ -20,4 +22,5 @@ FORMAT = ImageFormat(
     pillow_formats=("WEBP",),
     strip_metadata=webp.strip,
     decode_bytes=decode_bytes,
+    animates=True,
 )

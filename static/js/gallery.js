@@ -72,6 +72,13 @@ function tile(image) {
     preview.srcset = preview.getAttribute("srcset").replaceAll(STAND_IN_PATH, `/image/${image.id}/`);
   }
   preview.src = image.thumbnail_url;
+  const still = item.querySelector("picture source");
+  if (image.animated_thumbnail_url) {
+    // An animation: it plays, unless the visitor prefers reduced motion.
+    still.srcset = preview.srcset;
+    preview.removeAttribute("srcset");
+    preview.src = image.animated_thumbnail_url;
+  } else still.remove();
   preview.width = image.width;
   preview.height = image.height;
   const placeholder = item.querySelector("img.placeholder");
