@@ -14,8 +14,8 @@ decoder's memory). The preview takes the animation's first frames, up to:
 - MAX_FRAMES frames;
 - SOURCE_PIXELS pixels of source canvas decoded for it (a large canvas gets
   fewer frames: decoding dominates the time);
-- HELD_PIXELS pixels of preview frames held until they are encoded (at most
-  HELD_BYTES: images.decoding counts them for every animation).
+- HELD_PIXELS pixels of preview frames held until they are encoded (the
+  formats' `decode_bytes` count them: `held_bytes`).
 
 Fewer than two frames within those bounds: no animated preview, the still one
 is shown. A hostile 1,000-frame GIF thus costs what its first MAX_FRAMES
@@ -32,7 +32,6 @@ from PIL import Image as PILImage
 MAX_FRAMES = 50
 SOURCE_PIXELS = 50_000_000
 HELD_PIXELS = 5_000_000
-HELD_BYTES = 4 * HELD_PIXELS  # RGBA
 QUALITY = 60
 # libwebp's effort for animations: 2 encodes 50 frames in about half the time
 # of 4 for ~10% more bytes; here the time grows with every frame.
@@ -49,6 +48,25 @@ TRANSPOSES = {
     7: PILImage.Transpose.TRANSVERSE,
     8: PILImage.Transpose.ROTATE_90,
 }
+
+
+def held_bytes(canvas: tuple[int, int], frames: int) -> int:
+    """What the preview's frames of an animation of `frames` frames hold until
+    encoded, at most HELD_BYTES (images.decoding adds it to the decoder's share);
+    the larger of the picture as stored and turned a quarter by its Exif."""
+    held = 0
+    for width, height in (canvas, canvas[::-1]):
+        size = preview_size(width, height)
+        count = frames_for(canvas, size, frames)
+        if count >= 2:
+            held = max(held, count * size[0] * size[1] * 4)
+    return held
+
+
+def preview_size(width: int, height: int) -> tuple[int, int]:
+    """The animated preview of a picture displayed `width` × `height`."""
+    scale = min(settings.ANIMATED_PREVIEW_WIDTH / width, 1)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def frames_for(canvas: tuple[int, int], preview: tuple[int, int], frames: int) -> int:
@@ -72,8 +90,7 @@ def animated_preview(picture) -> bytes | None:
     if transpose in (PILImage.Transpose.TRANSPOSE, PILImage.Transpose.TRANSVERSE,
                      PILImage.Transpose.ROTATE_90, PILImage.Transpose.ROTATE_270):
         width, height = height, width
-    scale = min(settings.ANIMATED_PREVIEW_WIDTH / width, 1)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = preview_size(width, height)
     count = frames_for(picture.size, size, total)
     if count < 2:
         return None

@@ -5,6 +5,7 @@ import socket
 import urllib.error
 import urllib.request
 
+from tests.corpus import gif_bytes
 from tests.nginx_front import needs_nginx, nginx_in_front
 from tests.samples import heic_samples
 from tests.test_nginx_formats import upload
@@ -78,3 +79,19 @@ def test_a_heic_is_shown_as_its_rendition_and_its_original_keeps_its_name(tmp_pa
     assert headers["content-security-policy"] == (
         "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     assert "x-accel-redirect" not in headers
+
+
+def test_an_animations_moving_preview_is_served_from_disk_like_the_still_ones(tmp_path):
+    with nginx_in_front(tmp_path) as (base, app):
+        image = upload(base, gif_bytes(frames=3, width=400, height=300), "moving.gif")
+        moving = fetch(f"{base}/image/{image['id']}/a320.webp")
+        still = fetch(f"{base}/image/{image['id']}/w320.webp")
+        stored = (app.media / f"images/{image['id']}.a320.webp").read_bytes()
+
+    status, headers, body = moving
+    assert status == 200
+    assert body == stored
+    assert headers["content-type"] == "image/webp"
+    assert headers["etag"] != f'"{image["sha256"]}-a320"'  # nginx's own: from disk
+    assert headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert still[0] == 200 and still[2] != body

@@ -13,7 +13,8 @@ ANIMATED_BYTES_PER_PIXEL = 13
 
 def decode_bytes(picture) -> int:
     if getattr(picture, "n_frames", 1) > 1:
-        return picture.width * picture.height * ANIMATED_BYTES_PER_PIXEL + animation.HELD_BYTES
+        canvases = picture.width * picture.height * ANIMATED_BYTES_PER_PIXEL
+        return canvases + animation.held_bytes(picture.size, picture.n_frames)
     return still_bytes(picture)
 
 

@@ -13,7 +13,7 @@ APNG_CANVASES = 3
 def decode_bytes(picture) -> int:
     if getattr(picture, "n_frames", 1) > 1:
         canvases = picture.width * picture.height * APNG_CANVASES * pixel_bytes(picture.mode)
-        return canvases + animation.HELD_BYTES
+        return canvases + animation.held_bytes(picture.size, picture.n_frames)
     return still_bytes(picture)
 
 

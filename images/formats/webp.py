@@ -11,7 +11,7 @@ BYTES_PER_PIXEL = 17
 
 
 def decode_bytes(picture) -> int:
-    held = animation.HELD_BYTES if getattr(picture, "n_frames", 1) > 1 else 0
+    held = animation.held_bytes(picture.size, getattr(picture, "n_frames", 1))
     return picture.width * picture.height * BYTES_PER_PIXEL + held
 
 
