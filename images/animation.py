@@ -30,12 +30,15 @@ from django.conf import settings
 from PIL import Image as PILImage
 
 MAX_FRAMES = 50
-SOURCE_PIXELS = 50_000_000
+SOURCE_PIXELS = 25_000_000
 HELD_PIXELS = 5_000_000
 QUALITY = 60
 # libwebp's effort for animations: 2 encodes 50 frames in about half the time
 # of 4 for ~10% more bytes; here the time grows with every frame.
 METHOD = 2
+# Bicubic rather than the stills' Lanczos: a third less time a frame, and a
+# 320-pixel picture in motion shows no difference.
+RESAMPLING = PILImage.Resampling.BICUBIC
 MIN_DURATION_MS = 20
 DEFAULT_DURATION_MS = 100
 ORIENTATION = 0x0112
@@ -97,11 +100,12 @@ def animated_preview(picture) -> bytes | None:
     frames, durations = [], []
     for index in range(count):
         picture.seek(index)
-        frame = picture.convert("RGBA")
+        # RGBA only where a frame is transparent: resizing it costs half again.
+        frame = picture.convert("RGBA" if _has_alpha(picture) else "RGB")
         if transpose is not None:
             frame = frame.transpose(transpose)
         if frame.size != size:
-            frame = frame.resize(size, PILImage.Resampling.LANCZOS, reducing_gap=2.0)
+            frame = frame.resize(size, RESAMPLING, reducing_gap=2.0)
         frames.append(frame)
         duration = picture.info.get("duration") or 0
         durations.append(duration if duration >= MIN_DURATION_MS else DEFAULT_DURATION_MS)
@@ -111,6 +115,10 @@ def animated_preview(picture) -> bytes | None:
         loop=picture.info.get("loop", 1), quality=QUALITY, method=METHOD,
     )
     return buffer.getvalue()
+
+
+def _has_alpha(picture) -> bool:
+    return picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
 
 
 def _orientation(picture) -> int:
