@@ -163,6 +163,25 @@ def large_png() -> Path:
     )
 
 
+def animated_gif(frames: int, width: int = 400, height: int = 300) -> Path:
+    """A GIF of `frames` full-canvas frames, 40 ms each: photo-like noise with a
+    bar that moves, so no encoder can merge two frames."""
+
+    def make():
+        base = photo((width, height), seed=9).quantize(64)
+        pictures = []
+        for index in range(frames):
+            picture = base.copy()
+            x = index * 7 % width
+            ImageDraw.Draw(picture).rectangle((x, 0, x + 12, height), fill=index % 64)
+            pictures.append(picture)
+        return _encode(
+            pictures[0], "GIF", save_all=True, append_images=pictures[1:], duration=40, loop=0
+        )
+
+    return _cached(f"{GENERATOR}-anim-{frames}-{width}x{height}.gif", make)
+
+
 def tiny_png(n: int) -> bytes:
     """A 64×64 PNG, different for every n: the cheapest real upload."""
     return _encode(Image.new("RGB", (64, 64), (n * 37 % 256, n * 91 % 256, 128)), "PNG")

@@ -13,6 +13,11 @@ apart. The arms alternate, ROUNDS rounds, medians.
 
 Quality: PSNR of each 640w preview against a reference made from the whole
 file decoded at full size, turned, and shrunk by Lanczos to the same size.
+
+Animations: a whole `image_create` (validation decodes every frame, then the
+previews, the animated one, the files and the row) of GIFs of 400×300 frames:
+one frame, 50 frames, and a hostile 1,000 (the animated preview takes at most
+50 of them, images.animation).
 """
 
 import io
@@ -25,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from media import camera_jpeg, large_png
+from media import animated_gif, camera_jpeg, large_png
 from PIL import Image, ImageChops, ImageOps, ImageStat
 
 ROUNDS = 7
@@ -110,6 +115,24 @@ def one_file(helper, path: Path, content_type: str, work: Path, tiny: Path) -> d
     }
 
 
+def animations(helper) -> dict:
+    """`image_create` (validation, previews, the animated one, the row, the files)
+    of GIFs of 400×300 frames: a still one, 50 frames, and a hostile 1,000."""
+    answer = {}
+    for frames in (1, 50, 1000):
+        path = animated_gif(frames)
+        seconds = []
+        for n in range(ROUNDS):
+            seconds.append(helper.call(
+                "create", path=str(path), name=f"anim-{frames}-{n}.gif", content_type="image/gif"
+            )["seconds"])
+        answer[str(frames)] = {
+            "file_bytes": path.stat().st_size,
+            "ms": round(statistics.median(seconds) * 1000, 1),
+        }
+    return answer
+
+
 def run(ctx) -> dict:
     helper = ctx.helper("previews")
     with tempfile.TemporaryDirectory(dir=ctx.work) as folder:
@@ -125,6 +148,7 @@ def run(ctx) -> dict:
         ):
             (work / label).mkdir()
             results[label] = one_file(helper, path, content_type, work / label, tiny)
+    results["animations"] = animations(helper)
     results["rounds"] = ROUNDS
     results["worst_ratio"] = max(results[label]["ratio"] for label in ("jpeg", "png"))
     return results

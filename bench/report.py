@@ -472,6 +472,18 @@ def render_previews(r: dict, duration: int) -> str:
             f"{ours['320'] / KB:.1f} / {vips['320'] / KB:.1f}",
             f"{ours['640'] / KB:.1f} / {vips['640'] / KB:.1f}",
         ])
+    animations = r.get("animations", {})
+    animation_rows = [
+        [f"{frames} frame{'s' if frames != '1' else ''}", _size(a["file_bytes"]), f"{a['ms']:.0f}"]
+        for frames, a in animations.items()
+    ]
+    animation_text = "" if not animations else f"""
+Animations: a whole `image_create` (validation decodes every frame; the still previews; for an
+animation the animated preview of its first frames, at most 50; the files and the row) of GIFs
+of 400×300 full-canvas frames, median of {r["rounds"]}:
+
+{_table(["GIF", "file", "image_create ms"], animation_rows)}
+"""
     jpeg = r["jpeg"]
     settings = f"quality {jpeg['quality']}, effort {jpeg['effort']}"
     return f"""Both WebP previews (320w and 640w, {settings}) of one upload: ours is
@@ -490,7 +502,7 @@ shrunk by Lanczos to the same size (WebP's own loss dominates both), and bytes (
 
 {_table(["file", "ours 640w", "vips 640w", "PSNR dB ours / vips", "320w KB ours / vips",
          "640w KB ours / vips"], quality_rows)}
-"""
+{animation_text}"""
 
 
 def render_scale(r: dict, duration: int) -> str:

@@ -369,6 +369,8 @@ def prepared(args, found: dict, results: dict):
         media.png_near(500_000, 640, 800)
         media.camera_jpeg()
         media.large_png()
+        for frames in (1, 50, 1000):
+            media.animated_gif(frames)
         results["timings_s"]["test images"] = round(time.monotonic() - step, 1)
         yield bench
 
