@@ -48,7 +48,8 @@ def test_an_animation_gets_an_animated_preview_beside_its_still_ones(
     assert body["animated_thumbnail_url"] == f"http://testserver/image/{body['id']}/a320.webp"
     assert response.status_code == 200
     assert response["Content-Type"] == "image/webp"
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     assert response["ETag"] == f'"{body["sha256"]}-a320"'
     data = body_of(response)
     moving = picture(data)

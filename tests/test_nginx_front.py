@@ -93,5 +93,6 @@ def test_an_animations_moving_preview_is_served_from_disk_like_the_still_ones(tm
     assert body == stored
     assert headers["content-type"] == "image/webp"
     assert headers["etag"] != f'"{image["sha256"]}-a320"'  # nginx's own: from disk
-    assert headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert headers["content-security-policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     assert still[0] == 200 and still[2] != body
