@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('images', '0008_displayed_dimensions_and_placeholders'),
+        ('images', '0009_photo_facts'),
     ]
 
     operations = [
