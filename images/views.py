@@ -274,7 +274,9 @@ def delete(request):
             gone += 1
         else:
             deleted.append(image)
-    if len(ids) == 1 and deleted:
+    if len(ids) == 1:
+        if not deleted:  # a racing request (a double-submitted form) deleted it first
+            raise ImageNotFound()
         messages.success(request, _("Deleted “%(name)s”.") % {"name": deleted[0].name})
     else:
         messages.success(

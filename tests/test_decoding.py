@@ -31,7 +31,7 @@ def test_a_269_byte_gif_with_a_huge_canvas_is_413_before_decoding(upload, media_
     error = response.json()["error"]
     assert error["code"] == "image_too_large"
     assert error["message"] == (
-        "Decoding this image would take about 623.5\xa0MB of memory; the limit is 384.0\xa0MB."
+        "Decoding this image would take about 623.5\xa0MiB of memory; the limit is 384\xa0MiB."
     )
     assert not Image.objects.exists()
     assert stored_files(media_root) == []
@@ -139,7 +139,7 @@ def test_the_form_refuses_ten_canvas_gifs_one_by_one(client, media_root):
 
     html = response.content.decode()
     assert response.status_code == 400
-    assert html.count("Decoding this image would take about 623.5\xa0MB of memory") == 10
+    assert html.count("Decoding this image would take about 623.5\xa0MiB of memory") == 10
     assert stored_files(media_root) == []
 
 
