@@ -74,7 +74,8 @@ def test_the_upload_page_offers_an_expiry_and_the_image_page_shows_it(client):
     assert response.status_code == 303
     image = Image.objects.get()
     assert image.expires_at is not None
-    page = client.get(response["Location"]).content.decode()
+    assert response["Location"] == "/upload/"  # where its links to keep are shown
+    page = client.get(image.get_absolute_url()).content.decode()
     assert "Expires" in page and "in 59\xa0minutes" in page
 
 
