@@ -330,6 +330,8 @@ function uploadChosen() {
 }
 
 fileInput.addEventListener("change", uploadChosen);
+// Files chosen while the page was still loading, before this script ran.
+if (fileInput.files.length) uploadChosen();
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   uploadChosen();
