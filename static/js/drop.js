@@ -6,6 +6,7 @@
 // new tiles themselves arrive through the live updates (gallery.js).
 // Texts come translated from the panel's data-text-* attributes.
 import { copy } from "./copy.js";
+import { receiveFiles } from "./receive-files.js";
 
 const panel = document.getElementById("drop-uploads");
 const list = panel.querySelector(".drop-list");
@@ -99,28 +100,4 @@ function uploadAll(files) {
   }
 }
 
-function carriesFiles(event) {
-  return Array.from(event.dataTransfer?.types ?? []).includes("Files");
-}
-
-document.addEventListener("dragover", (event) => {
-  if (!carriesFiles(event)) return;
-  event.preventDefault();
-  event.dataTransfer.dropEffect = "copy";
-  document.body.classList.add("dragging");
-});
-document.addEventListener("dragleave", (event) => {
-  if (event.relatedTarget === null) document.body.classList.remove("dragging");
-});
-document.addEventListener("drop", (event) => {
-  document.body.classList.remove("dragging");
-  if (!carriesFiles(event)) return;
-  event.preventDefault();
-  uploadAll(event.dataTransfer.files);
-});
-document.addEventListener("paste", (event) => {
-  const files = Array.from(event.clipboardData?.files ?? []);
-  if (files.length === 0) return; // text pasted into a field stays text
-  event.preventDefault();
-  uploadAll(files);
-});
+receiveFiles(uploadAll);

@@ -11,6 +11,7 @@
 // page was reloaded goes on where it stopped.
 // Without this script the form still posts every file at once.
 // Texts come translated from the template's data-text-* attributes.
+import { receiveFiles } from "./receive-files.js";
 
 const form = document.getElementById("upload-form");
 const fileInput = form.querySelector('input[type="file"]');
@@ -338,31 +339,7 @@ form.addEventListener("submit", (event) => {
 });
 dropzone.addEventListener("click", () => fileInput.click());
 
-function carriesFiles(event) {
-  return Array.from(event.dataTransfer?.types ?? []).includes("Files");
-}
-
-document.addEventListener("dragover", (event) => {
-  if (!carriesFiles(event)) return;
-  event.preventDefault();
-  event.dataTransfer.dropEffect = "copy";
-  document.body.classList.add("dragging");
-});
-document.addEventListener("dragleave", (event) => {
-  if (event.relatedTarget === null) document.body.classList.remove("dragging");
-});
-document.addEventListener("drop", (event) => {
-  document.body.classList.remove("dragging");
-  if (!carriesFiles(event)) return;
-  event.preventDefault();
-  uploadAll(event.dataTransfer.files);
-});
-document.addEventListener("paste", (event) => {
-  const files = Array.from(event.clipboardData?.files ?? []);
-  if (files.length === 0) return; // text pasted into the name field stays text
-  event.preventDefault();
-  uploadAll(files);
-});
+receiveFiles(uploadAll);
 
 // Leaving the page stops the uploads still on their way (they can go on
 // where they stopped when the same files are chosen again).
