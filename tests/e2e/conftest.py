@@ -22,21 +22,26 @@ AXE_CACHE = BASE_DIR / ".venv" / "axe" / AXE_VERSION
 HERE = Path(__file__).parent
 
 
+def pytest_itemcollected(item):
+    """Mark the browser tests as they are collected, so `-m "not e2e"` leaves
+    them out, and skip them without Chromium."""
+    if HERE in item.path.parents:
+        item.add_marker(pytest.mark.e2e)
+        if not CHROMIUM.exists():
+            item.add_marker(pytest.mark.skip(
+                reason=f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium)"
+            ))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Mark the browser tests, skip them without Chromium, and run them last.
+    """Run the browser tests last (after every other plugin's ordering).
 
     Last, because Playwright's synchronous API keeps its event loop marked as
     running in the main thread from its first test to the end of the session,
     which Django's and pytest-asyncio's loop checks in later tests would see.
     """
     browser_tests = [item for item in items if HERE in item.path.parents]
-    for item in browser_tests:
-        item.add_marker(pytest.mark.e2e)
-        if not CHROMIUM.exists():
-            item.add_marker(pytest.mark.skip(
-                reason=f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium)"
-            ))
     items[:] = [item for item in items if item not in browser_tests] + browser_tests
 
 
