@@ -47,7 +47,7 @@ from PIL import Image
 from bench.lib import multipart, percentile, proc_status_kib
 
 SAME_NAME = re.compile(r"same(?: \((\d+)\))?\.png")
-PREVIEW = re.compile(r"^(\d+)\.w\d+\.webp$")
+PREVIEW = re.compile(r"^(\d+)\.[wa]\d+\.webp$")  # still (w) and animated (a) previews
 ORIGINAL = re.compile(r"^(\d+)\.(png|jpg|gif|webp)$")
 KEEPERS = 3  # images nobody deletes: others' deletes of them must be 403
 KEPT_BODY = 300  # bytes of an unexpected answer's body kept for the report
