@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.corpus import all_cases, hostile_names, png_bytes  # noqa: E402
 from tests.samples import cases as sample_cases  # noqa: E402
 
-PREVIEW = re.compile(r"\.w\d+\.webp$")
+PREVIEW = re.compile(r"\.[wa]\d+\.webp$")  # still (w) and animated (a) previews
 
 
 def request(method, url, body=None, headers=None):
@@ -110,7 +110,8 @@ def main():
             problems.append(
                 f"media holds {len(originals)} originals and renditions for {len(ids)} images"
             )
-        if len(previews) > 2 * len(ids):
+        animated = sum(image.get("animated_thumbnail_url") is not None for image in stored)
+        if len(previews) > 2 * len(ids) + animated:
             problems.append(f"media holds {len(previews)} previews for {len(ids)} images")
         print(f"media: {len(originals)} originals, {len(previews)} previews, {len(ids)} images")
 
