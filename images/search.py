@@ -34,3 +34,12 @@ def page_links(page, url_of) -> list[dict]:
 def query_url(page: int, term: str) -> str:
     """`?page=N`, with the search kept."""
     return "?" + urlencode({"q": term, "page": page} if term else {"page": page})
+
+
+def navigation(page, term: str) -> dict:
+    """A page's numbered links and its Newer / Older addresses, the search kept."""
+    return {
+        "links": page_links(page, lambda n: query_url(n, term)),
+        "newer_url": query_url(page.number - 1, term) if page.has_previous() else None,
+        "older_url": query_url(page.number + 1, term) if page.has_next() else None,
+    }

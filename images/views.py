@@ -57,9 +57,7 @@ def gallery(request):
         "stand_in": TILE_STAND_IN,
         "q": term,
         "search_error": error,
-        "page_links": search.page_links(page, lambda n: search.query_url(n, term)),
-        "newer_url": search.query_url(page.number - 1, term) if page.has_previous() else None,
-        "older_url": search.query_url(page.number + 1, term) if page.has_next() else None,
+        **search.navigation(page, term),
         "first_page_url": search.query_url(1, term),
         "new_images_texts": [
             (count, ngettext(
@@ -84,9 +82,7 @@ def picker(request, images) -> dict:
         "page": page,
         "q": term,
         "error": error,
-        "links": search.page_links(page, lambda n: search.query_url(n, term)),
-        "newer_url": search.query_url(page.number - 1, term) if page.has_previous() else None,
-        "older_url": search.query_url(page.number + 1, term) if page.has_next() else None,
+        **search.navigation(page, term),
     }
 
 
